@@ -1,0 +1,47 @@
+# The two commands: `make run` (local API on http://127.0.0.1:3000) and `make test`. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+DATA ?= ../shared/data/polnear-train.jsonl
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: install sam-cli test lint run eval bench clean
+
+$(VENV)/.installed: pyproject.toml shared/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# aws-sam-cli pins its own boto3, so it lives in a virtual environment of its own.
+$(SAM_VENV)/.installed:
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install -q 'aws-sam-cli>=1.130'
+	touch $@
+
+sam-cli: $(SAM_VENV)/.installed
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: install sam-cli lint
+	SAM_CLI=$(abspath $(SAM)) $(VENV)/bin/pytest
+
+run: install
+	$(PY) -m infra.local_stack
+
+eval: install
+	$(VENV)/bin/whosaid eval $(DATA) --extractor rules
+	WHOSAID_EVAL_DATA=$(abspath $(DATA)) $(VENV)/bin/pytest -m eval -o addopts='-q -ra'
+
+bench: install
+	$(PY) -m infra.bench
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache infra/node_modules

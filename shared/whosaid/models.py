@@ -1,0 +1,157 @@
+"""The data contract: the article that goes in and the attributed claims that come out.
+
+Everything that crosses a module border is one of these pydantic models. Field descriptions become the OpenAPI
+docs, so they are written for users. Spans are `[start, end)` Python string offsets into the article text exactly
+as submitted: `text[start:end]` is the evidence.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Long enough for any news article (the longest in the development set is ~60k characters) while keeping one
+# extraction within a Lambda's time and an LLM's budget. Documented in the README and the OpenAPI schema.
+MAX_ARTICLE_CHARS = 100_000
+
+SpeakerType = Literal["person", "organization", "anonymous", "other"]
+QuoteType = Literal["direct", "indirect", "mixed"]
+Stance = Literal["asserts", "confirms", "denies", "hedges"]
+GroundingMethod = Literal["exact", "normalized", "fuzzy"]
+ExtractorName = Literal["rules", "llm"]
+
+Span = Annotated[
+    tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]],
+    Field(description="[start, end) character offsets into the article text: text[start:end] is the evidence."),
+]
+
+
+class Article(BaseModel):
+    """A news article submitted for extraction."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_ARTICLE_CHARS,
+        description=f"The article body as plain text (at most {MAX_ARTICLE_CHARS:,} characters). Offsets refer to it "
+        "exactly as sent.",
+    )
+    title: str | None = Field(default=None, max_length=1_000, description="Headline.")
+    url: AnyHttpUrl | None = Field(default=None, description="Where the article was published (http or https).")
+    source: str | None = Field(default=None, max_length=200, description="Publisher or outlet name.")
+    published_at: datetime | None = Field(
+        default=None, description="Publication date or date-time, ISO 8601 (e.g. 2021-08-04 or 2021-08-04T10:00:00Z)."
+    )
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        description="BCP 47 language tag, e.g. 'en' or 'en-GB'.",
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_blank(cls, value: str) -> str:
+        # The text is kept exactly as sent (offsets refer to it); only an all-whitespace body is refused.
+        if not value.strip():
+            raise ValueError("text must not be blank")
+        return value
+
+
+class Speaker(BaseModel):
+    """Who a claim is attributed to: one entity per article, under the fullest name the article gives."""
+
+    name: str = Field(
+        min_length=1, description="Fullest name the article gives, e.g. 'Hazem Qassem', 'Palestinian sources'."
+    )
+    type: SpeakerType = Field(description="person | organization | anonymous | other.")
+    role: str | None = Field(
+        default=None, description="Role or title where the article gives one, e.g. 'Hamas spokesman'."
+    )
+
+
+class Claim(BaseModel):
+    """One statement the article attributes to a speaker, grounded to exact character offsets."""
+
+    speaker: Speaker
+    cue: str = Field(description="The attributing words as written: 'said', 'denied', 'according to', ...")
+    content: str = Field(
+        min_length=1, description="What is claimed, exactly as written in the article (= text[content_span])."
+    )
+    quote_type: QuoteType = Field(description="direct (in quotation marks) | indirect (reported speech) | mixed.")
+    stance: Stance = Field(description="The speaker's commitment to the content: asserts | confirms | denies | hedges.")
+    content_span: Span
+    speaker_span: Span | None = Field(
+        default=None, description="Offsets of the speaker mention this claim is attached to ('he', 'the sources', ...)."
+    )
+    cue_span: Span | None = Field(default=None, description="Offsets of the cue.")
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0, description="Extractor's confidence in the claim, 0..1.")
+    grounding: GroundingMethod = Field(
+        default="exact", description="How content_span was found in the text: exact | normalized | fuzzy."
+    )
+    extractor: ExtractorName = Field(description="Which extractor produced the claim: rules | llm.")
+
+    @model_validator(mode="after")
+    def _spans_ordered(self) -> Claim:
+        for name in ("content_span", "speaker_span", "cue_span"):
+            span = getattr(self, name)
+            if span is not None and span[0] >= span[1]:
+                raise ValueError(f"{name} must have start < end, got {list(span)}")
+        return self
+
+
+class SpeakerSummary(BaseModel):
+    """A distinct speaker of the article and how many claims it made."""
+
+    name: str
+    type: SpeakerType
+    role: str | None = None
+    claim_count: int = Field(ge=1)
+
+
+class Usage(BaseModel):
+    """What an extraction cost: LLM tokens over every attempt (zero for the rules extractor)."""
+
+    extractor: ExtractorName
+    model: str | None = Field(default=None, description="LLM model name, when the LLM extractor ran.")
+    requests: int = Field(default=0, ge=0, description="LLM requests made, re-asks and retried calls included.")
+    prompt_tokens: int = Field(default=0, ge=0)
+    completion_tokens: int = Field(default=0, ge=0)
+    total_tokens: int = Field(default=0, ge=0)
+    chunks: int = Field(default=1, ge=1, description="How many pieces the article was split into.")
+    dropped_claims: int = Field(
+        default=0,
+        ge=0,
+        description="Claims the extractor proposed that could not be grounded in the text and were dropped.",
+    )
+
+
+class ExtractionResult(BaseModel):
+    """The claims of one article, its distinct speakers and what the extraction cost."""
+
+    claims: list[Claim]
+    speakers: list[SpeakerSummary]
+    usage: Usage
+
+    @classmethod
+    def from_claims(cls, claims: list[Claim], usage: Usage) -> ExtractionResult:
+        """Build a result, ordering claims by position and counting claims per distinct speaker."""
+        ordered = sorted(claims, key=lambda c: (c.content_span[0], c.content_span[1]))
+        return cls(claims=ordered, speakers=summarize_speakers(ordered), usage=usage)
+
+
+def summarize_speakers(claims: list[Claim]) -> list[SpeakerSummary]:
+    """Distinct speakers (by name and type) with their claim counts, most claims first, then first appearance."""
+    counts: Counter[tuple[str, str]] = Counter((c.speaker.name, c.speaker.type) for c in claims)
+    roles: dict[tuple[str, str], str | None] = {}
+    for claim in claims:
+        key = (claim.speaker.name, claim.speaker.type)
+        roles[key] = roles.get(key) or claim.speaker.role
+    order = {key: i for i, key in reversed(list(enumerate((c.speaker.name, c.speaker.type) for c in claims)))}
+    return [
+        SpeakerSummary(name=name, type=type_, role=roles[(name, type_)], claim_count=count)  # type: ignore[arg-type]
+        for (name, type_), count in sorted(counts.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+    ]
