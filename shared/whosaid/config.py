@@ -27,6 +27,40 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(default=4, ge=1, le=32, validation_alias="WHOSAID_MAX_CONCURRENCY")
     fuzzy_threshold: float = Field(default=0.9, ge=0.5, le=1.0, validation_alias="WHOSAID_FUZZY_THRESHOLD")
 
+    # --- AWS service (storage, queue, secrets) --------------------------------------------------------------------
+    table_name: str = Field(
+        default="whosaid-articles", validation_alias="WHOSAID_TABLE_NAME", description="DynamoDB articles+claims table."
+    )
+    idempotency_table_name: str = Field(
+        default="whosaid-idempotency",
+        validation_alias="WHOSAID_IDEMPOTENCY_TABLE_NAME",
+        description="DynamoDB table of the powertools idempotency records.",
+    )
+    bucket_name: str = Field(
+        default="", validation_alias="WHOSAID_BUCKET_NAME", description="S3 bucket for uploads and large bodies."
+    )
+    queue_url: str = Field(
+        default="", validation_alias="WHOSAID_QUEUE_URL", description="SQS queue for async extraction work."
+    )
+    openai_api_key_parameter: str = Field(
+        default="",
+        validation_alias="WHOSAID_OPENAI_API_KEY_PARAMETER",
+        description="SSM SecureString name holding the OpenAI key, or 'secretsmanager:<secret name>'; read when "
+        "OPENAI_API_KEY is unset.",
+    )
+    async_threshold_chars: int = Field(
+        default=20_000,
+        ge=1,
+        validation_alias="WHOSAID_ASYNC_THRESHOLD_CHARS",
+        description="POSTed articles longer than this are extracted asynchronously through the queue (202).",
+    )
+    pagination_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="WHOSAID_PAGINATION_SECRET",
+        description="Key that signs next_token values; default: derived from the table name (tokens still cannot "
+        "cross partitions, which is checked separately).",
+    )
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_api_key and self.openai_api_key.get_secret_value()) or bool(self.openai_base_url)

@@ -1,0 +1,114 @@
+"""The cue lexicon: verbs (and phrases) news uses to attribute speech, and the stance each one carries."""
+
+from __future__ import annotations
+
+import re
+
+from whosaid.models import Stance
+
+# Every inflected form written out: a stemmer would be one more thing to get wrong.
+_VERBS: dict[str, tuple[str, ...]] = {
+    "say": ("say", "says", "said", "saying"),
+    "tell": ("tell", "tells", "told", "telling"),
+    "add": ("add", "adds", "added", "adding"),
+    "confirm": ("confirm", "confirms", "confirmed", "confirming"),
+    "deny": ("deny", "denies", "denied", "denying"),
+    "stress": ("stress", "stresses", "stressed", "stressing"),
+    "affirm": ("affirm", "affirms", "affirmed", "affirming"),
+    "reaffirm": ("reaffirm", "reaffirms", "reaffirmed", "reaffirming"),
+    "warn": ("warn", "warns", "warned", "warning"),
+    "insist": ("insist", "insists", "insisted", "insisting"),
+    "acknowledge": ("acknowledge", "acknowledges", "acknowledged", "acknowledging"),
+    "argue": ("argue", "argues", "argued", "arguing"),
+    "claim": ("claim", "claims", "claimed", "claiming"),
+    "note": ("note", "notes", "noted", "noting"),
+    "explain": ("explain", "explains", "explained", "explaining"),
+    "announce": ("announce", "announces", "announced", "announcing"),
+    "report": ("report", "reports", "reported", "reporting"),
+    "write": ("write", "writes", "wrote", "writing"),
+    "tweet": ("tweet", "tweets", "tweeted", "tweeting"),
+    "assert": ("assert", "asserts", "asserted", "asserting"),
+    "suggest": ("suggest", "suggests", "suggested", "suggesting"),
+    "declare": ("declare", "declares", "declared", "declaring"),
+    "state": ("states", "stated", "stating"),
+    "reiterate": ("reiterate", "reiterates", "reiterated", "reiterating"),
+    "emphasize": ("emphasize", "emphasizes", "emphasized", "emphasizing", "emphasise", "emphasises", "emphasised"),
+    "maintain": ("maintains", "maintained"),
+    "contend": ("contend", "contends", "contended", "contending"),
+    "allege": ("allege", "alleges", "alleged"),
+    "admit": ("admit", "admits", "admitted", "admitting"),
+    "concede": ("concede", "concedes", "conceded", "conceding"),
+    "predict": ("predict", "predicts", "predicted", "predicting"),
+    "promise": ("promised",),
+    "vow": ("vow", "vows", "vowed", "vowing"),
+    "pledge": ("pledged",),
+    "recall": ("recalls", "recalled", "recalling"),
+    "respond": ("responded",),
+    "reply": ("replied",),
+    "continue": ("continued",),
+    "testify": ("testified",),
+    "observe": ("observed",),
+    "comment": ("commented",),
+    "remark": ("remarked",),
+    "point out": ("point out", "points out", "pointed out", "pointing out"),
+    "complain": ("complain", "complains", "complained", "complaining"),
+    "caution": ("cautioned", "cautions"),
+    "estimate": ("estimated", "estimates"),
+    "believe": ("believe", "believes"),
+    "post": ("posted",),
+    "charge": ("charged",),
+    "counter": ("countered",),
+    "joke": ("joked",),
+    "quip": ("quipped",),
+    "boast": ("boasted", "boasts"),
+    "brag": ("bragged",),
+    "speculate": ("speculated",),
+    "conclude": ("concluded",),
+    "reveal": ("revealed",),
+    "disclose": ("disclosed",),
+    "agree": ("agreed",),
+    "repeat": ("repeated",),
+    "mention": ("mentioned",),
+    "hint": ("hinted",),
+    "imply": ("implied",),
+    "signal": ("signaled", "signalled"),
+    "indicate": ("indicated", "indicates"),
+}
+CUE_LEMMA: dict[str, str] = {form: lemma for lemma, forms in _VERBS.items() for form in forms}
+
+# Verbs whose object (the addressee) sits between the cue and the content: "told reporters that ...".
+ADDRESSEE_VERBS = frozenset({"tell"})
+# Participle cues that hang a second claim off a clause: "..., denying some press reports".
+PARTICIPLES = frozenset(form for form in CUE_LEMMA if form.endswith("ing") and form not in {"warning", "reporting"})
+
+_DENY = frozenset({"deny", "reject", "dismiss", "refute", "dispute"})
+_CONFIRM = frozenset({"confirm", "affirm", "reaffirm", "acknowledge", "admit", "concede", "stress", "emphasize"})
+_HEDGE = frozenset({"suggest", "believe", "estimate", "speculate", "predict", "hint", "imply", "signal", "indicate"})
+_HEDGE_WORDS = re.compile(r"\b(?:may|might|could|perhaps|possibly|probably|likely|appears? to|seems? to)\b", re.I)
+NEGATION = re.compile(r"\b(?:not|never|n[o’']t|no longer)\b", re.I)
+
+_forms = sorted(CUE_LEMMA, key=len, reverse=True)
+# Auxiliaries and adverbs that belong to the cue as written ("has also said", "later told").
+_PRE = r"(?:(?:has|have|had|will|would|did|does|do|could|may|might)\s+(?:not\s+|never\s+)?)?(?:(?:also|later|then|again|previously|repeatedly|publicly|privately|once|often|recently|quickly|flatly|strongly|firmly|emphatically)\s+)?"
+CUE_RE = re.compile(rf"\b{_PRE}(?P<verb>{'|'.join(re.escape(f) for f in _forms)})\b")
+# "expressed its appreciation for ...", "voiced concern that ...": a cue phrase whose content follows a preposition.
+EXPRESS_RE = re.compile(
+    r"\b(?P<verb>expressed|voiced|expresses|voices|expressing)\s+(?:its|his|her|their|our|the|a|an|full|deep|great)?\s*"
+    r"(?:\w+\s+)?(?:appreciation|concern|hope|support|regret|gratitude|optimism|confidence|opposition|satisfaction|"
+    r"dismay|anger|frustration|disappointment|surprise|skepticism|doubts?|fears?|thanks|condolences|understanding)"
+    r"(?:\s+(?:for|that|about|over|at|with|of|regarding))?\b"
+)
+ACCORDING_RE = re.compile(r"\b[Aa]ccording\s+to\b")
+
+
+def stance_for(lemma: str, cue_text: str, content: str) -> Stance:
+    """deny -> denies, confirm -> confirms, suggest / believe / may -> hedges, else asserts; a negated cue
+    ("did not confirm", "would not deny") hedges."""
+    negated = bool(NEGATION.search(cue_text))
+    if lemma in _DENY:
+        return "hedges" if negated else "denies"
+    if lemma in _CONFIRM:
+        return "hedges" if negated else "confirms"
+    if negated or lemma in _HEDGE or _HEDGE_WORDS.search(content[:200]):
+        return "hedges"
+    return "asserts"

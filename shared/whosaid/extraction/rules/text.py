@@ -1,0 +1,173 @@
+"""Layout of an article for the rules: paragraphs, sentences, quotations and page furniture, all as offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+Span = tuple[int, int]
+
+# Lines that are page furniture, never speech: navigation, share/follow prompts, credits, bylines, copyright.
+_FURNITURE = re.compile(
+    r"""^\s*(?:
+        (?:PREV|NEXT|Previous|Next)(?:\s+(?:article|story|post))?\b[\s:»›>|-]
+      | (?:For\s+(?:the\s+)?(?:Latest|More)\s+Updates\s+)?Follow\s+(?:us|\w+(?:\s+\w+){0,4}\s+on\s+(?:Twitter|Facebook|Instagram|Google))\b
+      | Share\s+(?:this|on)\b | Sign\s+up\b | Subscribe\b | Click\s+here\b | Read\s+(?:more|also|next)\b | Related\s*:
+      | (?:Photo|Image|Picture|Video)\s*(?:credit|by|:)\b | \(?(?:Photo|Image)\s+credit | \(h/t\b
+      | Copyright\b | ©\s | All\s+rights\s+reserved | Reprinted\b | Editor[’']s\s+[Nn]ote\b
+      | By\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}\s*(?:[|,].*)?$
+      | _{2,}\.?\s*$ | \d{1,2}(?::\d{2})?\s*[ap]\.m\.\s*$
+    )""",
+    re.X,
+)
+_CREDIT_TAIL = re.compile(r"(?:/\s*(?:AP|Reuters|Getty Images|AFP|EPA)|(?:AP|Getty Images|AFP) Photo)\s*\.?\s*$")
+
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr sen rep gov gen lt col sgt capt prof rev st jr sr inc co corp ltd no vs v u.s u.n u.k a.m p.m
+    jan feb mar apr jun jul aug sep sept oct nov dec d.c calif fla ill mass mich minn pa va wash ariz colo conn
+    ky la md mo nev okla ore tenn tex wis wyo ala ark del ga ind kan neb n.y n.j n.c s.c n.h e.g i.e etc""".split()
+)
+_SENTENCE_END = re.compile(r"[.!?]+(?:[”\"’']|'')*(?=\s+[“\"‘'(\[]?[A-Z0-9])|[.!?]+(?:[”\"’']|'')*\s*$")
+
+OPEN_QUOTES = "“"
+CLOSE_QUOTES = "”"
+
+
+@dataclass(frozen=True)
+class Quote:
+    start: int  # offset of the opening mark
+    end: int  # offset just past the closing mark (or the paragraph end when the quote runs on)
+    closed: bool
+    paragraph: int
+
+
+@dataclass
+class Layout:
+    text: str
+    paragraphs: list[Span]
+    sentences: list[Span]
+    quotes: list[Quote]
+    furniture: list[Span]
+
+    def in_quote(self, pos: int) -> Quote | None:
+        for q in self.quotes:
+            if q.start < pos < q.end:
+                return q
+        return None
+
+    def is_furniture(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.furniture)
+
+    def paragraph_of(self, pos: int) -> int:
+        for i, (s, e) in enumerate(self.paragraphs):
+            if s <= pos < e or (pos == e and s <= pos):
+                return i
+        return -1
+
+
+def paragraphs(text: str) -> list[Span]:
+    """Each non-blank line is a paragraph (scraped news puts one per line), trimmed of surrounding whitespace."""
+    spans = []
+    for m in re.finditer(r"[^\n]+", text):
+        s, e = m.span()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            spans.append((s, e))
+    return spans
+
+
+def furniture(text: str, paras: list[Span], title: str | None = None) -> list[Span]:
+    """Paragraphs that are page furniture: navigation, prompts, credits, bylines and headline lines repeated."""
+    counts: dict[str, int] = {}
+    for s, e in paras:
+        key = " ".join(text[s:e].split()).lower()
+        counts[key] = counts.get(key, 0) + 1
+    title_key = " ".join(title.split()).lower() if title else None
+    spans = []
+    for s, e in paras:
+        line = text[s:e]
+        key = " ".join(line.split()).lower()
+        short = len(line) < 200
+        if (
+            _FURNITURE.match(line)
+            or (short and _CREDIT_TAIL.search(line))
+            or (short and counts[key] > 1 and not line.rstrip().endswith((".", "”", '"')))
+            or (title_key is not None and key == title_key)
+        ):
+            spans.append((s, e))
+    return spans
+
+
+def sentences(text: str, paras: list[Span]) -> list[Span]:
+    """Sentence spans inside paragraphs; a full stop after an abbreviation or an initial does not end one."""
+    spans = []
+    for ps, pe in paras:
+        start = ps
+        for m in _SENTENCE_END.finditer(text, ps, pe):
+            if m.end() > pe:
+                break
+            if text[m.start()] == ".":
+                word = re.search(r"([\w.]+)$", text[start : m.start()])
+                token = word.group(1).lower() if word else ""
+                if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or re.fullmatch(r"(?:\w\.)+\w", token):
+                    continue
+            end = m.end()
+            seg_end = end
+            while seg_end > start and text[seg_end - 1].isspace():
+                seg_end -= 1
+            if seg_end > start:
+                spans.append((start, seg_end))
+            start = end
+            while start < pe and text[start].isspace():
+                start += 1
+        if start < pe:
+            spans.append((start, pe))
+    return spans
+
+
+_QUOTE_TOKEN = re.compile(r"“|”|''|\"|‘‘|’’")
+
+
+def quotes(text: str, paras: list[Span]) -> list[Quote]:
+    """Quotations per paragraph. Straight marks ("", '') open after a space or an opening bracket and close
+    otherwise; a quotation still open at its paragraph's end runs to the paragraph's end (a multi-paragraph
+    quote re-opens in the next paragraph)."""
+    found: list[Quote] = []
+    for index, (ps, pe) in enumerate(paras):
+        open_at: int | None = None
+        for m in _QUOTE_TOKEN.finditer(text, ps, pe):
+            mark = m.group()
+            before = text[m.start() - 1] if m.start() > ps else " "
+            after = text[m.end()] if m.end() < pe else " "
+            if mark in ("“", "‘‘"):
+                is_open = True
+            elif mark in ("”", "’’"):
+                is_open = False
+            else:
+                is_open = before.isspace() or before in "([{—–-/" or m.start() == ps
+                if not is_open and open_at is None and not after.isspace() and after not in ".,;:!?)]" and before in "—–-":
+                    is_open = True
+            if open_at is None:
+                if is_open:
+                    open_at = m.start()
+            elif not is_open or mark in ('"', "''"):
+                if m.end() - open_at > 2:
+                    found.append(Quote(open_at, m.end(), True, index))
+                open_at = None
+        if open_at is not None and pe - open_at > 2:
+            found.append(Quote(open_at, pe, False, index))
+    return found
+
+
+def layout(text: str, title: str | None = None) -> Layout:
+    paras = paragraphs(text)
+    return Layout(
+        text=text,
+        paragraphs=paras,
+        sentences=sentences(text, paras),
+        quotes=quotes(text, paras),
+        furniture=furniture(text, paras, title),
+    )

@@ -1,0 +1,226 @@
+"""Speakers as entities: split a mention into role and name, classify it, and merge one article's mentions.
+
+Works on claims from any extractor (the LLM extractor merges speakers across chunks with `unify_speakers`).
+Within one article "Qassem", "Mr. Qassem" and "Hamas spokesman Hazem Qassem" are one speaker named
+"Hazem Qassem" with role "Hamas spokesman"; "the sources" is the "Palestinian sources" named before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from whosaid.models import Claim, Speaker, SpeakerType
+
+# Words that make a mention a role or title rather than part of a name.
+ROLE_WORDS = frozenset(
+    """spokesman spokeswoman spokesperson spokespeople president vice senator sen. rep. representative congressman
+    congresswoman gov. governor minister secretary director chairman chairwoman chair leader official officials
+    chief ceo head ambassador candidate nominee adviser advisor aide manager mayor judge justice attorney general
+    commissioner commander colonel col. gen. lt. sgt. captain capt. professor prof. dr. analyst strategist
+    lawyer founder executive coordinator representative envoy deputy speaker premier prime king queen prince
+    sheikh chancellor treasurer counsel consultant pollster economist researcher reporter editor columnist
+    anchor host correspondent member members lawmaker lawmakers activist organizer operative donor""".split()
+)
+HONORIFICS = frozenset("mr. mrs. ms. miss dr. sen. rep. gov. gen. lt. col. sgt. capt. prof. rev. mr mrs ms dr".split())
+ANONYMOUS_HEADS = frozenset(
+    """source sources official officials people person someone somebody aide aides insider insiders diplomat
+    diplomats observer observers analyst analysts expert experts witness witnesses critic critics supporter
+    supporters resident residents spokesman spokeswoman spokesperson""".split()
+)
+ORG_WORDS = frozenset(
+    """party committee campaign ministry government agency department company corporation inc. inc corp. corp
+    association union council movement group network news times post journal press reuters ap cnn fox msnbc nbc
+    abc cbs bbc police court congress senate house administration office bureau commission institute foundation
+    university center centre organization organisation coalition alliance army military navy embassy
+    parliament cabinet board team club federation authority authorities delegation leadership statement
+    report study poll survey website newspaper magazine channel station tv radio""".split()
+)
+PRONOUNS = frozenset("he she they it i we you who him her them me us one".split())
+# A proper name that is followed by one of these is an organisation ("Hamas spokesman", "Hamas leadership").
+_ORG_MODIFIED = (
+    r"spokes(?:man|woman|person)|leader(?:ship|s)?|officials?|statement|movement|delegation|members?|"
+    r"campaign|government|party|headquarters|website|representatives?"
+)
+_NAME_TOKEN = re.compile(r"^(?:[A-Z][\w’'\-\.]*|[A-Z]\.)$")
+
+
+@dataclass(frozen=True)
+class ParsedMention:
+    name: str
+    role: str | None
+    type: SpeakerType
+
+
+def _tokens(mention: str) -> list[str]:
+    return mention.replace(",", " , ").split()
+
+
+def split_role_name(mention: str) -> tuple[str | None, str]:
+    """'Hamas spokesman Hazem Qassem' -> ('Hamas spokesman', 'Hazem Qassem');
+    'Ismail Haniyeh, head of the bureau' -> ('head of the bureau', 'Ismail Haniyeh'); 'Mrs. Clinton' -> (None, 'Clinton')."""
+    mention = " ".join(mention.split()).strip(" ,;:")
+    # Appositive: "Name, role ..." (the name comes first and is capitalised).
+    if "," in mention:
+        head, _, rest = mention.partition(",")
+        rest = rest.strip(" ,")
+        head_tokens = head.split()
+        if head_tokens and all(_NAME_TOKEN.match(t) for t in head_tokens) and rest and rest[0].islower():
+            role, name = split_role_name(head)
+            return (role or rest), name
+    tokens = mention.split()
+    # Strip honorifics: "Mr. Trump" is Trump.
+    while len(tokens) > 1 and tokens[0].lower() in HONORIFICS:
+        tokens = tokens[1:]
+    # A trailing run of capitalised tokens after a role word is the name.
+    trailing: list[str] = []
+    for token in reversed(tokens):
+        if _NAME_TOKEN.match(token) and token.lower() not in ROLE_WORDS and token.lower() not in HONORIFICS:
+            trailing.insert(0, token)
+        else:
+            break
+    if trailing and len(trailing) < len(tokens):
+        before = tokens[: len(tokens) - len(trailing)]
+        if any(t.lower().strip("()") in ROLE_WORDS for t in before):
+            role_tokens = [t for t in before if t.lower() not in HONORIFICS] or before
+            return " ".join(role_tokens), " ".join(trailing)
+    return None, " ".join(tokens)
+
+
+def classify(name: str, role: str | None = None, context: str = "") -> SpeakerType:
+    """person | organization | anonymous | other, from the words of the mention (and the article, when given)."""
+    lowered = name.lower()
+    words = [w.strip("(),.’'\"“”") for w in lowered.split()]
+    if not words:
+        return "other"
+    if lowered in {"he", "she", "i", "him", "her"}:
+        return "person"
+    if lowered in {"it"}:
+        return "organization"
+    if lowered in {"they", "we", "you", "who", "them", "one", "us"}:
+        return "anonymous"
+    capitalised = [t for t in name.split() if _NAME_TOKEN.match(t)]
+    if words[-1] in ORG_WORDS or any(w in ORG_WORDS for w in words[1:]) and len(capitalised) == len(words):
+        return "organization"
+    if words[-1] in ANONYMOUS_HEADS and len(capitalised) < len(words):
+        return "anonymous"
+    if name.isupper() and len(name) > 1:
+        return "organization"
+    if len(capitalised) == len(name.split()):
+        if context and len(words) == 1 and re.search(rf"\b{re.escape(name)}(?:’s|'s)?\s+(?:{_ORG_MODIFIED})\b", context):
+            return "organization"
+        return "person"
+    if role:
+        return "person"
+    if lowered.startswith(("a ", "an ", "the ", "some ", "many ", "several ", "one ", "two ", "three ")):
+        return "anonymous" if words[-1] in ANONYMOUS_HEADS else "other"
+    return "other"
+
+
+def parse_mention(mention: str, context: str = "") -> ParsedMention:
+    """Role, name and type of a speaker mention as written."""
+    cleaned = " ".join(mention.split()).strip(" ,;:")
+    # "a Hamas statement" / "the White House report": the speaker is whoever issued it.
+    issued = re.match(
+        r"^(?:an?|the)\s+(?P<org>(?:[A-Z][\w’'\-\.]*\s+)*[A-Z][\w’'\-\.]*)(?:’s|'s)?\s+(?:statement|report|release|tweet|post|"
+        r"announcement|spokesman|spokeswoman|spokesperson)$",
+        cleaned,
+    )
+    if issued and not cleaned.endswith(("spokesman", "spokeswoman", "spokesperson")):
+        return ParsedMention(name=issued.group("org"), role=None, type="organization")
+    role, name = split_role_name(_head(cleaned))
+    if name.lower() in PRONOUNS:
+        return ParsedMention(name=name, role=role, type=classify(name, role, context))
+    type_ = classify(name, role, context)
+    if role and type_ != "person" and all(_NAME_TOKEN.match(t) for t in name.split()):
+        type_ = "person"
+    return ParsedMention(name=name, role=role, type=type_)
+
+
+_POSTMODIFIER = re.compile(
+    r"\s+(?:familiar|close|who|whom|whose|which|that|with|from|in|at|on|for|between|during|under|among|involved|"
+    r"speaking|briefed|knowledgeable)\b.*$|\s*\(.*$"
+)
+
+
+def _head(mention: str) -> str:
+    """The head noun phrase of a long mention: 'Palestinian sources familiar with …' -> 'Palestinian sources'."""
+    if len(mention.split()) <= 2:
+        return mention
+    head = _POSTMODIFIER.sub("", mention).strip(" ,")
+    return head or mention
+
+
+def _name_key(name: str) -> list[str]:
+    return [t.strip(".,’'\"").lower() for t in name.split() if t.lower() not in HONORIFICS]
+
+
+def _is_short_form(short: str, full: str) -> bool:
+    """'Qassem' is a short form of 'Hazem Qassem'; 'the sources' of 'Palestinian sources'."""
+    s, f = _name_key(short), _name_key(full)
+    if not s or not f or s == f:
+        return False
+    if s[0] in {"the", "a", "an"} and len(s) <= 3:
+        # A definite description: its head noun ends the fuller name ("the delegation", "the sources").
+        return f[0] not in {"the", "a", "an"} or len(f) > len(s) if s[-1] == f[-1] else False
+    return len(s) < len(f) and f[-len(s) :] == s
+
+
+def unify_speakers(claims: list[Claim]) -> list[Claim]:
+    """Merge one article's speaker mentions into entities: fullest name wins, role and type kept.
+
+    Works on claims from any extractor. Pronoun speakers are left as they are (their resolution needs the text);
+    a definite description ("the sources", "the spokesman") or a bare surname joins the speaker it shortens,
+    preferring the one named most recently before it.
+    """
+    if not claims:
+        return claims
+    order = sorted(range(len(claims)), key=lambda i: claims[i].content_span[0])
+    speakers = [claims[i].speaker for i in order]
+    canon: dict[int, Speaker] = {}
+    for pos, speaker in enumerate(speakers):
+        if speaker.name.lower() in PRONOUNS:
+            continue
+        best: Speaker | None = None
+        # Prefer an earlier fuller name (most recent first), then a later one.
+        candidates = list(reversed(speakers[:pos])) + speakers[pos + 1 :]
+        for other in candidates:
+            target = other
+            role_head = (other.role or "").lower().split()
+            if _is_short_form(speaker.name, target.name) or (
+                speaker.name.lower().startswith("the ")
+                and role_head
+                and speaker.name.lower().split()[-1] == role_head[-1]
+                and target.name.lower() not in PRONOUNS
+            ):
+                best = target
+                break
+        if best is not None:
+            canon[pos] = Speaker(
+                name=best.name,
+                type=best.type if best.type != "other" else speaker.type,
+                role=best.role or speaker.role,
+            )
+    # Entities keyed by name: the first role seen is kept everywhere, the most specific type wins.
+    merged: dict[str, Speaker] = {}
+    for pos, speaker in enumerate(speakers):
+        current = canon.get(pos, speaker)
+        key = current.name.lower()
+        if key in merged:
+            known = merged[key]
+            merged[key] = Speaker(
+                name=known.name,
+                role=known.role or current.role,
+                type=known.type if known.type != "other" else current.type,
+            )
+        else:
+            merged[key] = current
+    result = list(claims)
+    for pos, index in enumerate(order):
+        speaker = canon.get(pos, speakers[pos])
+        entity = merged[speaker.name.lower()]
+        result[index] = claims[index].model_copy(update={"speaker": entity})
+    return result
+
+
+__all__ = ["ParsedMention", "classify", "parse_mention", "split_role_name", "unify_speakers"]

@@ -1,0 +1,24 @@
+"""Storage: articles and claims in one DynamoDB table, large bodies in S3, async work on SQS."""
+
+from whosaid.storage.articles import ArticleStateConflict, ArticleStore
+from whosaid.storage.keys import article_id_for_text, is_article_id, speaker_key
+from whosaid.storage.pagination import TokenCodec, codec_secret
+from whosaid.storage.queue import EXTRACT_ARTICLE, WorkQueue
+from whosaid.storage.records import ArticleError, ArticleRecord, ArticleStatus, ClaimRecord, Page
+
+__all__ = [
+    "EXTRACT_ARTICLE",
+    "ArticleError",
+    "ArticleRecord",
+    "ArticleStateConflict",
+    "ArticleStatus",
+    "ArticleStore",
+    "ClaimRecord",
+    "Page",
+    "TokenCodec",
+    "WorkQueue",
+    "article_id_for_text",
+    "codec_secret",
+    "is_article_id",
+    "speaker_key",
+]

@@ -1,0 +1,90 @@
+"""Conversion between records and DynamoDB items (low-level attribute-value format)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from whosaid.models import Claim
+from whosaid.storage import keys
+from whosaid.storage.records import ArticleRecord, ClaimRecord
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+# Article item attributes that are bookkeeping, not part of the record returned to callers.
+_ARTICLE_INTERNAL = {"pk", "sk", "entity", "gsi2pk", "gsi2sk", "lease_until", "body_key", "text"}
+
+
+def _dynamo_safe(value: Any) -> Any:
+    # DynamoDB numbers must be Decimal, never float; a JSON round trip converts nested floats in one go.
+    return json.loads(json.dumps(value), parse_float=Decimal)
+
+
+def _plain(value: Any) -> Any:
+    """Decimals back to int/float, recursively (pydantic and json want plain numbers)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | set | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_item(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A plain dict as a DynamoDB item; None values are left out (absent, not NULL)."""
+    return {k: _serializer.serialize(_dynamo_safe(v)) for k, v in attributes.items() if v is not None}
+
+
+def to_values(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Expression attribute values (":name": value) in DynamoDB format."""
+    return {k: _serializer.serialize(_dynamo_safe(v)) for k, v in attributes.items()}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def article_from_item(item: dict[str, Any], *, text: str | None = None) -> ArticleRecord:
+    data = from_item(item)
+    record = {k: v for k, v in data.items() if k not in _ARTICLE_INTERNAL}
+    return ArticleRecord.model_validate({**record, "text": text})
+
+
+def claim_attributes(article: ArticleRecord, index: int, claim: Claim) -> dict[str, Any]:
+    date = article.published_at or article.created_at
+    return {
+        "pk": keys.article_pk(article.article_id),
+        "sk": keys.claim_sk(index),
+        "entity": "claim",
+        "article_id": article.article_id,
+        "index": index,
+        "claim": claim.model_dump(mode="json"),
+        "article_title": article.title,
+        "article_date": date,
+        "speaker_key": keys.speaker_key(claim.speaker.name),
+        "gsi1pk": keys.speaker_pk(claim.speaker.name),
+        "gsi1sk": keys.speaker_sort_key(date, article.article_id, index),
+    }
+
+
+def claim_from_item(item: dict[str, Any]) -> ClaimRecord:
+    data = from_item(item)
+    return ClaimRecord.model_validate(
+        {
+            **data["claim"],
+            "article_id": data["article_id"],
+            "index": data["index"],
+            "article_title": data.get("article_title"),
+            "article_date": data["article_date"],
+        }
+    )
+
+
+def key_of(item: dict[str, Any], attributes: tuple[str, ...]) -> dict[str, str]:
+    """The LastEvaluatedKey-shaped key of an item (plain strings) for the given key attributes."""
+    return {name: item[name]["S"] for name in attributes}
