@@ -7,6 +7,7 @@ whosaid settings cache is cleared so code under test sees them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -66,7 +67,7 @@ def moto_stack_resources(
     extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[CreatedStack]:
     """Like moto_stack, yielding the created resources (names, URLs, ARNs per logical id) as well."""
-    for name in _UNSET:
+    for name in (*_UNSET, *(n for n in os.environ if n.startswith("AWS_ENDPOINT_URL"))):
         monkeypatch.delenv(name, raising=False)
     for name, value in _AWS_ENV.items():
         monkeypatch.setenv(name, value)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.fake_openai import FakeOpenAI
+from tests.service_support import FakeExtractor
+
+if TYPE_CHECKING:
+    from whosaid.service import ArticleService
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +27,35 @@ def fake_openai(_fake_openai_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
     _fake_openai_server.reset()
     yield _fake_openai_server
     _fake_openai_server.reset()
+
+
+# --- service / API fixtures (storage, service and API tests) --------------------------------------------------------
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Inside moto: template.yaml's tables, bucket and queues created, the functions' environment set (yielded)."""
+    from tests.aws_stack import moto_stack
+
+    with moto_stack(monkeypatch) as env:
+        yield env
+
+
+@pytest.fixture
+def fake_extractor() -> FakeExtractor:
+    """Extracts "<Speaker> said <content>." sentences (tests/service_support.py); set .error to make it fail."""
+    return FakeExtractor()
+
+
+@pytest.fixture
+def article_service(
+    aws_env: dict[str, str], fake_extractor: FakeExtractor, monkeypatch: pytest.MonkeyPatch
+) -> ArticleService:
+    """The service on the moto stack with the fake extractor, also behind the API routes."""
+    from whosaid.config import get_settings
+    from whosaid.service import ArticleService
+
+    service = ArticleService.from_settings(get_settings(), extractor_factory=lambda: fake_extractor)
+    service.poll_seconds = 0.02
+    monkeypatch.setattr("whosaid.api.routes.get_article_service", lambda: service)
+    return service

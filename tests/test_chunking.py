@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from whosaid.extraction.chunking import chunk_text
@@ -14,7 +16,7 @@ def _paragraphs(n: int, size: int) -> list[str]:
 def _assert_tiles(text: str, chunks) -> None:
     for chunk in chunks:
         assert text[chunk.start : chunk.end] == chunk.text
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert before.end == after.start
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
 

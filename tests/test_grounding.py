@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from whosaid.extraction.grounding import ground, ground_claim
@@ -143,3 +146,37 @@ def test_speaker_mention_inside_the_content_is_not_the_speaker_span() -> None:
     text = "Hamas said Hamas would keep talking to Egypt."
     claim = _claim(text, "Hamas would keep talking to Egypt", speaker_mention="Hamas", speaker_name="Hamas")
     assert claim is not None and claim.speaker_span == (0, 5)
+
+
+def test_quote_with_different_edge_punctuation_is_normalized_with_the_articles_quotation_marks() -> None:
+    text = "“We will not give up on the prisoners,” Qassem said on Wednesday."
+    claim = _claim(text, '"We will not give up on the prisoners."', quote_type="direct")
+    assert claim is not None and claim.grounding == "normalized"
+    assert claim.content == "“We will not give up on the prisoners,”"
+    # ... but the words themselves must match: one changed word is still dropped.
+    assert _claim(text, '"We will not give up on the detainees."', quote_type="direct") is None
+
+
+DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "polnear-train.jsonl"
+
+
+@pytest.mark.eval
+@pytest.mark.skipif(not DEV_SET.exists(), reason="development set not present")
+def test_dev_set_gold_contents_ground_back_to_their_spans() -> None:
+    """Every annotated content, with its quotation marks made straight, grounds back to its own span."""
+    straight = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+    total = same = 0
+    with DEV_SET.open(encoding="utf-8") as lines:
+        for line in lines:
+            doc = json.loads(line)
+            text = doc["text"]
+            for attribution in doc["attributions"]:
+                content = attribution["content"]
+                if not content.strip():
+                    continue
+                start, end = attribution["content_span"]
+                span = ground(text, content.translate(straight), near=(start, end), threshold=THRESHOLD)
+                total += 1
+                same += span is not None and text[span.start : span.end].strip() == text[start:end].strip()
+    assert total > 19_000
+    assert same / total >= 0.995

@@ -207,7 +207,9 @@ def evaluate(
     for doc in items:
         text = doc["text"]
         golds = [a for a in doc.get("attributions", []) if a.get("content_span")]
-        gold_spans = [(tuple(a["content_span"]), bool((a.get("derived") or {}).get("speech_cue_heuristic"))) for a in golds]
+        gold_spans = [
+            (tuple(a["content_span"]), bool((a.get("derived") or {}).get("speech_cue_heuristic"))) for a in golds
+        ]
         report.articles += 1
         report.gold_attributions += len(golds)
         n_speech = sum(speech for _, speech in gold_spans)
@@ -216,7 +218,7 @@ def evaluate(
             meta = doc.get("meta") or {}
             article = Article(text=text, title=meta.get("title") or None)
             claims = extract(article)
-        except Exception:  # noqa: BLE001 - one failed article is counted, the run goes on
+        except Exception:
             report.failed_articles += 1
             for counts in (report.overlap, report.strict):
                 counts.gold_speech += n_speech
@@ -225,7 +227,8 @@ def evaluate(
         report.grounding_failures += sum(grounding_errors(text, c) for c in claims)
         discard = [tuple(s) for s in (doc.get("meta") or {}).get("discard_spans") or []]
         report.furniture_claims += sum(
-            any(_jaccard(c.content_span, d) > 0 for d in discard) for c in claims  # type: ignore[arg-type]
+            any(_jaccard(c.content_span, d) > 0 for d in discard)
+            for c in claims  # type: ignore[arg-type]
         )
         predicted = [tuple(c.content_span) for c in claims]
         for strict, counts in ((False, report.overlap), (True, report.strict)):

@@ -127,9 +127,12 @@ def candidates(
     *,
     window: tuple[int, int] | None = None,
     exclude: tuple[int, int] | None = None,
-    normalized_text: _Normalized | None = None,
 ) -> tuple[GroundingMethod, list[tuple[int, int]]]:
-    """Every exact occurrence of `evidence`, or failing that every normalised one (method, raw spans)."""
+    """Every exact occurrence of `evidence`, or failing that every normalised one (method, raw spans).
+
+    The normalised tier also forgives the edges of a quotation: `"No deal."` finds `“No deal,” he said` (the
+    words must still match; the span then covers the quotation marks as the article has them).
+    """
     needle = evidence.strip()
     if not needle:
         return "exact", []
@@ -138,28 +141,51 @@ def candidates(
     spans = _keep(text, spans, len(needle), exclude)
     if spans:
         return "exact", spans
-    norm = normalized_text or _normalize(text)
+    norm = _normalize(text)
     norm_needle = _normalize(needle).text.strip()
     if not norm_needle:
         return "normalized", []
     raw = [_raw_span(norm, s, s + len(norm_needle)) for s in _occurrences(norm.text, norm_needle)]
     raw = [(s, e) for s, e in raw if s >= lo and e <= hi]
-    return "normalized", _keep(text, raw, len(needle), exclude)
+    spans = _keep(text, raw, len(needle), exclude)
+    core = _EDGES.sub("", needle)
+    if spans or core == needle or len(core) < MIN_FUZZY_CHARS:
+        return "normalized", spans
+    _, core_spans = candidates(text, core, window=window, exclude=exclude)
+    quoted = needle[0] in _QUOTES or needle[-1] in _QUOTES
+    return "normalized", [_reattach_quotes(text, s, e) if quoted else (s, e) for s, e in core_spans]
+
+
+_QUOTES = "\"'“”„‟«»‘’‚‛‹›"
+# Quotation marks and punctuation at the edges of a quotation, which copies of it often get wrong.
+_EDGES = re.compile(rf"^[\s{_QUOTES}(\[-]+|[\s{_QUOTES},.;:!?…)\]-]+$")
+_CLOSING = re.compile(rf"[,.;:!?…]{{0,2}}[{_QUOTES}]")
+
+
+def _reattach_quotes(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a span found without its edges to the article's own opening and closing quotation marks."""
+    if start > 0 and text[start - 1] in _QUOTES:
+        start -= 1
+    closing = _CLOSING.match(text, end)
+    return start, closing.end() if closing else end
+
+
+def _mid_word(text: str, i: int) -> bool:
+    """Whether offset i falls between two word characters."""
+    return 0 < i < len(text) and bool(_WORD.match(text[i - 1]) and _WORD.match(text[i]))
 
 
 def _snap(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Variants of [start, end) moved to word boundaries: grown outwards and shrunk inwards."""
     grow_s, grow_e = start, end
-    while grow_s > 0 and _WORD.match(text[grow_s - 1]) and _WORD.match(text[grow_s]):
+    while _mid_word(text, grow_s):
         grow_s -= 1
-    while grow_e < len(text) and _WORD.match(text[grow_e - 1]) and _WORD.match(text[grow_e]):
+    while _mid_word(text, grow_e):
         grow_e += 1
     shrink_s, shrink_e = start, end
-    while shrink_s < shrink_e and shrink_s > 0 and _WORD.match(text[shrink_s - 1]) and _WORD.match(text[shrink_s]):
+    while shrink_s < shrink_e and _mid_word(text, shrink_s):
         shrink_s += 1
-    while (
-        shrink_e > shrink_s and shrink_e < len(text) and _WORD.match(text[shrink_e - 1]) and _WORD.match(text[shrink_e])
-    ):
+    while shrink_e > shrink_s and _mid_word(text, shrink_e):
         shrink_e -= 1
     variants = [(grow_s, grow_e), (shrink_s, grow_e), (grow_s, shrink_e), (shrink_s, shrink_e)]
     trimmed = []
@@ -285,10 +311,12 @@ def ground_claim(
         return None
     content_span = (grounded.start, grounded.end)
     window = (max(0, grounded.start - ATTRIBUTION_WINDOW), min(len(text), grounded.end + ATTRIBUTION_WINDOW))
-    speaker_span = _attribution_span(text, speaker_mention or speaker_name, content_span, window, threshold)
+    cue_span = _attribution_span(text, cue, content_span, content_span, window)
+    # The speaker is looked for next to the cue ("Cruz noted", "he said"), not merely next to the content.
+    anchor = cue_span or content_span
+    speaker_span = _attribution_span(text, speaker_mention or speaker_name, anchor, content_span, window)
     if speaker_span is None and speaker_mention and speaker_name != speaker_mention:
-        speaker_span = _attribution_span(text, speaker_name, content_span, window, threshold)
-    cue_span = _attribution_span(text, cue, content_span, window, threshold)
+        speaker_span = _attribution_span(text, speaker_name, anchor, content_span, window)
     name = speaker_name.strip() or (speaker_mention or "").strip() or "unknown source"
     return Claim(
         speaker=Speaker(name=name, type=speaker_type, role=(speaker_role or "").strip() or None),
@@ -306,12 +334,10 @@ def ground_claim(
 
 
 def _attribution_span(
-    text: str, evidence: str, content_span: tuple[int, int], window: tuple[int, int], threshold: float
+    text: str, evidence: str, near: tuple[int, int], content_span: tuple[int, int], window: tuple[int, int]
 ) -> tuple[int, int] | None:
     # Exact or normalised only: a speaker mention or cue is a few words, where fuzzy matching only finds noise.
-    found = ground(
-        text, evidence, near=content_span, threshold=threshold, allow_fuzzy=False, window=window, exclude=content_span
-    )
+    found = ground(text, evidence, near=near, threshold=1.0, allow_fuzzy=False, window=window, exclude=content_span)
     return (found.start, found.end) if found else None
 
 

@@ -54,7 +54,7 @@ _NAME = re.compile(
     r"\b[A-Z](?:[\w'’-]+|\.)(?:[ \t]+(?:(?:al|bin|de|del|van|von|der|da)[ \t]+)?[A-Z](?:[\w'’-]+|\.)){1,3}"
 )
 _NOT_NAME_START = frozenset(
-    [
+    {
         "A",
         "Also",
         "An",
@@ -108,7 +108,7 @@ _NOT_NAME_START = frozenset(
         "Friday",
         "Saturday",
         "Sunday",
-    ]
+    }
 )
 
 

@@ -12,36 +12,45 @@ from dataclasses import dataclass
 
 from whosaid.models import Claim, Speaker, SpeakerType
 
+
+def _wordset(words: str) -> frozenset[str]:
+    """A set of words written as one string (long word lists stay readable)."""
+    return frozenset(words.split())
+
+
 # Words that make a mention a role or title rather than part of a name.
-ROLE_WORDS = frozenset(
-    """spokesman spokeswoman spokesperson spokespeople president vice senator sen. rep. representative congressman
-    congresswoman gov. governor minister secretary director chairman chairwoman chair leader official officials
-    chief ceo head ambassador candidate nominee adviser advisor aide manager mayor judge justice attorney general
-    commissioner commander colonel col. gen. lt. sgt. captain capt. professor prof. dr. analyst strategist
-    lawyer founder executive coordinator representative envoy deputy speaker premier prime king queen prince
-    sheikh chancellor treasurer counsel consultant pollster economist researcher reporter editor columnist
-    anchor host correspondent member members lawmaker lawmakers activist organizer operative donor""".split()
+ROLE_WORDS = _wordset(
+    """spokesman spokeswoman spokesperson spokespeople president vice senator sen. rep. representative
+    congressman congresswoman gov. governor minister secretary director chairman chairwoman chair leader
+    official officials chief ceo head ambassador candidate nominee adviser advisor aide manager mayor judge
+    justice attorney general commissioner commander colonel col. gen. lt. sgt. captain capt. professor prof.
+    dr. analyst strategist lawyer founder executive coordinator representative envoy deputy speaker premier
+    prime king queen prince sheikh chancellor treasurer counsel consultant pollster economist researcher
+    reporter editor columnist anchor host correspondent member members lawmaker lawmakers activist organizer
+    operative donor"""
 )
-HONORIFICS = frozenset("mr. mrs. ms. miss dr. sen. rep. gov. gen. lt. col. sgt. capt. prof. rev. mr mrs ms dr".split())
-ANONYMOUS_HEADS = frozenset(
+HONORIFICS = _wordset("""mr. mrs. ms. miss dr. sen. rep. gov. gen. lt. col. sgt. capt. prof. rev. mr mrs ms dr""")
+ANONYMOUS_HEADS = _wordset(
     """source sources official officials people person someone somebody aide aides insider insiders diplomat
     diplomats observer observers analyst analysts expert experts witness witnesses critic critics supporter
-    supporters resident residents spokesman spokeswoman spokesperson""".split()
+    supporters resident residents spokesman spokeswoman spokesperson"""
 )
-ORG_WORDS = frozenset(
+ORG_WORDS = _wordset(
     """party committee campaign ministry government agency department company corporation inc. inc corp. corp
-    association union council movement group network news times post journal press reuters ap cnn fox msnbc nbc
-    abc cbs bbc police court congress senate house administration office bureau commission institute foundation
-    university center centre organization organisation coalition alliance army military navy embassy
-    parliament cabinet board team club federation authority authorities delegation leadership statement
-    report study poll survey website newspaper magazine channel station tv radio""".split()
+    association union council movement group network news times post journal press reuters ap cnn fox msnbc
+    nbc abc cbs bbc police court congress senate house administration office bureau commission institute
+    foundation university center centre organization organisation coalition alliance army military navy
+    embassy parliament cabinet board team club federation authority authorities delegation leadership
+    statement report study poll survey website newspaper magazine channel station tv radio"""
 )
-PRONOUNS = frozenset("he she they it i we you who him her them me us one".split())
+PRONOUNS = frozenset(["he", "she", "they", "it", "i", "we", "you", "who", "him", "her", "them", "me", "us", "one"])
 # A proper name that is followed by one of these is an organisation ("Hamas spokesman", "Hamas leadership").
 _ORG_MODIFIED = (
     r"spokes(?:man|woman|person)|leader(?:ship|s)?|officials?|statement|movement|delegation|members?|"
     r"campaign|government|party|headquarters|website|representatives?"
 )
+
+
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][\w’'\-\.]*|[A-Z]\.)$")
 
 
@@ -57,8 +66,9 @@ def _tokens(mention: str) -> list[str]:
 
 
 def split_role_name(mention: str) -> tuple[str | None, str]:
-    """'Hamas spokesman Hazem Qassem' -> ('Hamas spokesman', 'Hazem Qassem');
-    'Ismail Haniyeh, head of the bureau' -> ('head of the bureau', 'Ismail Haniyeh'); 'Mrs. Clinton' -> (None, 'Clinton')."""
+    """(role, name) of a mention: 'Hamas spokesman Hazem Qassem' -> ('Hamas spokesman', 'Hazem Qassem');
+    'Ismail Haniyeh, head of the bureau' -> ('head of the bureau', 'Ismail Haniyeh');
+    'Mrs. Clinton' -> (None, 'Clinton')."""
     mention = " ".join(mention.split()).strip(" ,;:")
     # Appositive: "Name, role ..." (the name comes first and is capitalised).
     if "," in mention:
@@ -100,14 +110,18 @@ def classify(name: str, role: str | None = None, context: str = "") -> SpeakerTy
     if lowered in {"they", "we", "you", "who", "them", "one", "us"}:
         return "anonymous"
     capitalised = [t for t in name.split() if _NAME_TOKEN.match(t)]
-    if words[-1] in ORG_WORDS or any(w in ORG_WORDS for w in words[1:]) and len(capitalised) == len(words):
+    if words[-1] in ORG_WORDS or (any(w in ORG_WORDS for w in words[1:]) and len(capitalised) == len(words)):
         return "organization"
     if words[-1] in ANONYMOUS_HEADS and len(capitalised) < len(words):
         return "anonymous"
     if name.isupper() and len(name) > 1:
         return "organization"
     if len(capitalised) == len(name.split()):
-        if context and len(words) == 1 and re.search(rf"\b{re.escape(name)}(?:’s|'s)?\s+(?:{_ORG_MODIFIED})\b", context):
+        if (
+            context
+            and len(words) == 1
+            and re.search(rf"\b{re.escape(name)}(?:’s|'s)?\s+(?:{_ORG_MODIFIED})\b", context)
+        ):
             return "organization"
         return "person"
     if role:

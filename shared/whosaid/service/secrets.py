@@ -61,7 +61,8 @@ class OpenAIKeySource:
         try:
             value = provider.get(name, max_age=MAX_AGE_SECONDS, **options)
         except GetParameterError as exc:
-            code = error_code(exc.__cause__) if exc.__cause__ else ""
+            original = exc.__cause__ or exc.__context__  # powertools re-raises inside its except block
+            code = error_code(original) if original else ""
             # Only the parameter's name and the AWS error code are logged: never the value.
             logger.error("could not read the OpenAI API key", extra={"parameter": name, "aws_error_code": code})
             if code in _CONFIGURATION_CODES:

@@ -167,9 +167,7 @@ class ArticleStore:
         if not self.bucket_name:
             raise ConfigurationError("WHOSAID_BUCKET_NAME is not set, so an article this large cannot be stored")
         with translate_aws_errors("storing the article body in S3"):
-            self.s3.put_object(
-                Bucket=self.bucket_name, Key=key, Body=body, ContentType="text/plain; charset=utf-8"
-            )
+            self.s3.put_object(Bucket=self.bucket_name, Key=key, Body=body, ContentType="text/plain; charset=utf-8")
 
     def acquire(self, article_id: str, *, now: str, lease_seconds: int, take_live_lease: bool = False) -> bool:
         """Take over an article for (re-)extraction: a failed one, or a pending one whose worker's lease expired.
@@ -287,6 +285,20 @@ class ArticleStore:
                 self._dynamodb.delete_item(TableName=self.table_name, Key=article_key)
         return True
 
+    def all_claims(self, article_id: str) -> list[ClaimRecord]:
+        """Every claim of an article in text order (the POST response carries them all)."""
+        paginator = self._dynamodb.get_paginator("query")
+        claims: list[ClaimRecord] = []
+        with translate_aws_errors("reading the claims"):
+            for page in paginator.paginate(
+                TableName=self.table_name,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :claim)",
+                ExpressionAttributeValues=to_values({":pk": keys.article_pk(article_id), ":claim": keys.CLAIM_PREFIX}),
+                ConsistentRead=True,
+            ):
+                claims.extend(claim_from_item(item) for item in page.get("Items", []))
+        return claims
+
     def delete_claims(self, article_id: str) -> int:
         claim_keys = list(self._claim_keys(article_id))
         self._batch_write([{"DeleteRequest": {"Key": key}} for key in claim_keys], "deleting the claims")
@@ -371,6 +383,8 @@ class ArticleStore:
         }
         if index:
             request["IndexName"] = index
+        else:
+            request["ConsistentRead"] = True  # the base table can: a just-completed article shows all its claims
         if start_key:
             request["ExclusiveStartKey"] = to_item(start_key)
         with translate_aws_errors("listing"):

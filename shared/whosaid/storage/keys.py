@@ -1,8 +1,10 @@
 """Single-table key design: how articles and claims are addressed in DynamoDB and S3.
 
-    item        pk               sk             gsi1pk (by_speaker)   gsi1sk                          gsi2pk (by_recency)  gsi2sk
-    article     ARTICLE#<id>     META           -                     -                               ARTICLES             <created_at>#<id>
-    claim       ARTICLE#<id>     CLAIM#000123   SPEAKER#<name key>    <date>#<id>#<inverted index>    -                    -
+    item     pk            sk            gsi1pk (by_speaker)  gsi1sk                        gsi2pk (by_recency)
+    article  ARTICLE#<id>  META          -                    -                             ARTICLES
+    claim    ARTICLE#<id>  CLAIM#000123  SPEAKER#<name key>   <date>#<id>#<inverted index>  -
+
+    (the article's gsi2sk is <created_at>#<id>)
 
 One query reads an article with all its claims (pk), one reads a speaker's claims across articles newest first
 (by_speaker, descending), one lists articles newest first (by_recency, descending).

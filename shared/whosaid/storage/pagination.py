@@ -12,7 +12,6 @@ import binascii
 import hashlib
 import hmac
 import json
-from typing import Any
 
 from whosaid.errors import InvalidInputError
 

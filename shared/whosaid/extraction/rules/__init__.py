@@ -21,12 +21,14 @@ _CAPITALISED_NAME = re.compile(
     r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen)\.\s+[A-Z][\w’'\-]+"
 )
 _CAPITALISED_ANY = re.compile(r"[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+)*")
-_SENTENCE_INITIAL_NOISE = frozenset("The A An In On At But And For As If When While After Before".split())
+_SENTENCE_INITIAL_NOISE = frozenset(
+    ["The", "A", "An", "In", "On", "At", "But", "And", "For", "As", "If", "When", "While", "After", "Before"]
+)
 
 
 def _sentence_initial(text: str, pos: int) -> bool:
     before = text[max(0, pos - 3) : pos]
-    return pos == 0 or not before.strip() or before.rstrip()[-1:] in ".!?”\"\n"
+    return pos == 0 or not before.strip() or before.rstrip()[-1:] in '.!?”"\n'
 
 
 def _quote_type(text: str, content: tuple[int, int], kind: str) -> QuoteType:
@@ -49,8 +51,8 @@ def extract_claims(text: str, title: str | None = None) -> list[Claim]:
     page = layout(text, title)
     direct = find_direct(page)
     taken = [f.content for f in direct]
-    reported = find_reported(page, taken)
-    taken += [f.content for f in reported]
+    reported = find_reported(page, taken, [f.cue for f in direct])
+    taken += [f.content for f in reported] + [f.cue for f in direct + reported]
     according = find_according(page, taken)
     found = _dedupe(direct + reported + according)
     found.sort(key=lambda f: f.content[0])
@@ -130,7 +132,9 @@ def _antecedent(text: str, position: int, pronoun: str, history: list[Speaker]) 
     pattern = _CAPITALISED_NAME if pronoun in {"he", "she", "i"} else _CAPITALISED_ANY
     for m in reversed(list(pattern.finditer(window))):
         words = m.group().split()
-        if words[0] in _SENTENCE_INITIAL_NOISE or _sentence_initial(text, window_start + m.start()) and len(words) == 1:
+        if words[0] in _SENTENCE_INITIAL_NOISE or (
+            _sentence_initial(text, window_start + m.start()) and len(words) == 1
+        ):
             continue
         parsed = parse_mention(m.group(), text)
         if parsed.type not in wanted:

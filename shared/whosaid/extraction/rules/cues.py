@@ -30,7 +30,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "assert": ("assert", "asserts", "asserted", "asserting"),
     "suggest": ("suggest", "suggests", "suggested", "suggesting"),
     "declare": ("declare", "declares", "declared", "declaring"),
-    "state": ("states", "stated", "stating"),
+    "state": ("stated", "stating"),
     "reiterate": ("reiterate", "reiterates", "reiterated", "reiterating"),
     "emphasize": ("emphasize", "emphasizes", "emphasized", "emphasizing", "emphasise", "emphasises", "emphasised"),
     "maintain": ("maintains", "maintained"),
@@ -53,7 +53,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "point out": ("point out", "points out", "pointed out", "pointing out"),
     "complain": ("complain", "complains", "complained", "complaining"),
     "caution": ("cautioned", "cautions"),
-    "estimate": ("estimated", "estimates"),
+    "estimate": ("estimated",),
     "believe": ("believe", "believes"),
     "post": ("posted",),
     "charge": ("charged",),
@@ -73,13 +73,51 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "imply": ("implied",),
     "signal": ("signaled", "signalled"),
     "indicate": ("indicated", "indicates"),
+    "ask": ("ask", "asks", "asked", "asking"),
+    "call for": (
+        "call for",
+        "calls for",
+        "called for",
+        "calling for",
+        "call on",
+        "calls on",
+        "called on",
+        "calling on",
+    ),
+    "accuse": ("accuse", "accuses", "accused", "accusing"),
+    "urge": ("urge", "urges", "urged", "urging"),
+    "praise": ("praised", "praises", "praising"),
+    "criticize": ("criticized", "criticizes", "criticised", "criticizing"),
+    "describe": ("described", "describes", "describing"),
+    "cite": ("cited", "cites", "citing"),
+    "question": ("questioned",),
+    "reject": ("rejected", "rejects", "rejecting"),
+    "dismiss": ("dismissed",),
+    "blast": ("blasted",),
+    "demand": ("demanded", "demands"),
+    "threaten": ("threatened",),
+    "propose": ("proposed",),
+    "recommend": ("recommended",),
+    "advise": ("advised",),
+    "reason": ("reasoned",),
+    "wonder": ("wondered",),
+    "shout": ("shouted",),
+    "yell": ("yelled",),
+    "scoff": ("scoffed",),
+    "retort": ("retorted",),
+    "fire back": ("fired back",),
+    "chime in": ("chimed in",),
 }
 CUE_LEMMA: dict[str, str] = {form: lemma for lemma, forms in _VERBS.items() for form in forms}
 
 # Verbs whose object (the addressee) sits between the cue and the content: "told reporters that ...".
-ADDRESSEE_VERBS = frozenset({"tell"})
+ADDRESSEE_VERBS = frozenset({"tell", "ask", "accuse", "urge", "praise", "criticize", "advise"})
+# Forms that are also plural nouns ("user reports", "his claims"): a cue only right after a name or a pronoun.
+NOUN_LIKE = frozenset({"reports", "notes", "claims", "tweets", "warns", "calls", "posts", "demands", "cites", "asks"})
 # Participle cues that hang a second claim off a clause: "..., denying some press reports".
-PARTICIPLES = frozenset(form for form in CUE_LEMMA if form.endswith("ing") and form not in {"warning", "reporting"})
+PARTICIPLES = frozenset(
+    form for form in CUE_LEMMA if form.split()[0].endswith("ing") and form not in {"warning", "reporting"}
+)
 
 _DENY = frozenset({"deny", "reject", "dismiss", "refute", "dispute"})
 _CONFIRM = frozenset({"confirm", "affirm", "reaffirm", "acknowledge", "admit", "concede", "stress", "emphasize"})
@@ -89,7 +127,11 @@ NEGATION = re.compile(r"\b(?:not|never|n[o’']t|no longer)\b", re.I)
 
 _forms = sorted(CUE_LEMMA, key=len, reverse=True)
 # Auxiliaries and adverbs that belong to the cue as written ("has also said", "later told").
-_PRE = r"(?:(?:has|have|had|will|would|did|does|do|could|may|might)\s+(?:not\s+|never\s+)?)?(?:(?:also|later|then|again|previously|repeatedly|publicly|privately|once|often|recently|quickly|flatly|strongly|firmly|emphatically)\s+)?"
+_NOT_ADVERBS = "family|ally|rally|assembly|supply|bully|reply|daily|weekly|monthly|early|only|holy|belly"
+_PRE = (
+    r"(?:(?:has|have|had|will|would|did|does|do|could|may|might)\s+(?:not\s+|never\s+)?)?"
+    rf"(?:(?:also|later|then|again|still|once|often|never|not|(?!(?:{_NOT_ADVERBS})\s)[a-z]{{2,}}ly)\s+)?"
+)
 CUE_RE = re.compile(rf"\b{_PRE}(?P<verb>{'|'.join(re.escape(f) for f in _forms)})\b")
 # "expressed its appreciation for ...", "voiced concern that ...": a cue phrase whose content follows a preposition.
 EXPRESS_RE = re.compile(

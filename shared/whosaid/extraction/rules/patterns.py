@@ -8,8 +8,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from whosaid.extraction.rules.cues import ACCORDING_RE, ADDRESSEE_VERBS, CUE_LEMMA, CUE_RE, EXPRESS_RE, PARTICIPLES
-from whosaid.extraction.rules.text import Layout, Quote, Span
+from whosaid.extraction.rules.cues import (
+    ACCORDING_RE,
+    ADDRESSEE_VERBS,
+    CUE_LEMMA,
+    CUE_RE,
+    EXPRESS_RE,
+    NOUN_LIKE,
+    PARTICIPLES,
+)
+from whosaid.extraction.rules.text import Layout, Span
+
+
+def _wordset(words: str) -> frozenset[str]:
+    """A set of words written as one string (long word lists stay readable)."""
+    return frozenset(words.split())
 
 
 @dataclass
@@ -22,32 +35,41 @@ class Found:
 
 
 _TOKEN = re.compile(r"[^\s]+")
-_STRONG_BOUNDARY = frozenset(
+_STRONG_BOUNDARY = _wordset(
     """which where when while because but although though since if whether as so whom whose unless until once
-    after before than or nor yet because""".split()
+    after before than or nor yet because"""
 )
-_AUX = frozenset("is was were are be been being has have had did does do will would could should can may might".split())
-_LEADING_ADVERBS = frozenset(
-    """but and so yet still meanwhile however also now then later instead indeed earlier today separately similarly
-    previously moreover further furthermore finally ultimately thus nonetheless nevertheless besides again""".split()
+_AUX = _wordset("""is was were are be been being has have had did does do will would could should can may might""")
+_LEADING_ADVERBS = _wordset(
+    """but and so yet still meanwhile however also now then later instead indeed earlier today separately
+    similarly previously moreover further furthermore finally ultimately thus nonetheless nevertheless
+    besides again"""
 )
-_DETERMINERS = frozenset(
+_LEADING_WORDS = _LEADING_ADVERBS | _STRONG_BOUNDARY | {"that", "and"}
+_DETERMINERS = _wordset(
     """the a an some many most several few both all each every one two three four five six seven eight nine ten
-    his her their its our my your this that these those other another no any more""".split()
+    his her their its our my your this that these those other another no any more"""
 )
-_PRONOUNS = frozenset("he she they it i we you who".split())
+_PRONOUNS = frozenset(["he", "she", "they", "it", "i", "we", "you", "who"])
 _PASSIVE_BEFORE = re.compile(r"\b(?:is|was|were|are|be|been|being|it's|it’s)\s+(?:\w+ly\s+)?$", re.I)
 _TIME = (
-    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tonight|recently|earlier|later|"
+    r"(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday)(?:\s+(?:night|morning|afternoon|evening))?|"
+    r"tonight|recently|earlier|later|"
     r"last\s+\w+|this\s+\w+|on\s+\w+|in\s+(?:a|an|the|his|her|their|its)\b[^,.;:“”\"]{0,50}?|at\s+(?:a|an|the)\b[^,.;:“”\"]{0,50}?|"
     r"during\s+[^,.;:“”\"]{0,50}?|via\s+\w+|on\s+(?:Twitter|Facebook|Fox|CNN|MSNBC|NBC|ABC|CBS)[^,.;:“”\"]{0,30}?|"
     r"to\s+(?:reporters|journalists|supporters|the\s+\w+|[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)|"
     r"(?:of|about)\s+[^,.;:“”\"]{0,40}?|(?:publicly|privately|repeatedly|flatly|again|simply|bluntly|firmly)|"
     r"(?:\w+\s+)?(?:ago|before|afterward|afterwards))"
 )
-_TAIL_THAT = re.compile(rf"^\s*(?:{_TIME}\s*,?\s*){{0,3}}\s*that(?:\s*,\s*|\s+)")
+
+
+_TAIL_THAT = re.compile(
+    rf"^\s*(?:(?:{_TIME}\s*,?\s*){{1,3}}|(?:in|on|at|during|to|with|from|after|before|via|through|over|while|"
+    rf"when|last|this|earlier|later|again)\b[^,.;:“”\"]{{0,60}}?)?\s*that(?:\s*,\s*|\s+)"
+)
 _TAIL_PUNCT = re.compile(rf"^\s*(?:{_TIME}\s*){{0,3}}\s*[,:]\s*")
 _TAIL_ONLY = re.compile(rf"^\s*(?:{_TIME}\s*,?\s*){{0,3}}\s*[.!?]?\s*$")
+_ADDRESSEE_THAT = re.compile(r"^\s+[^,.;:“”\"]{1,60}?\s+that(?:\s*,\s*|\s+)")
 _ADDRESSEE = re.compile(
     r"^\s+(?:him|her|them|me|us|you|reporters|journalists|supporters|voters|listeners|viewers|the\s+[\w’'-]+(?:\s+[\w’'-]+)?|"
     r"an?\s+[\w’'-]+(?:\s+[\w’'-]+)?|[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)"
@@ -87,9 +109,19 @@ def _good_subject(text: str, tokens: list[tuple[int, int]], max_tokens: int) -> 
     if not first:
         return False
     words = [_bare(text[s:e]) for s, e in tokens]
+    if any(c in text[tokens[0][0] : tokens[-1][1]] for c in "<>=@/|#"):
+        return False  # markup, handles and URLs are not speakers
     if any(w in _AUX for w in words) or any(w in _STRONG_BOUNDARY for w in words[1:]):
         return False
-    if words[-1] in _DETERMINERS - {"one", "two", "three"} or words[-1] in {"to", "of", "for", "and", "the", "with", "in"}:
+    if words[-1] in _DETERMINERS - {"one", "two", "three"} or words[-1] in {
+        "to",
+        "of",
+        "for",
+        "and",
+        "the",
+        "with",
+        "in",
+    }:
         return False
     if first[0].isupper() or first[0].isdigit() or words[0] in _DETERMINERS or words[0] in _PRONOUNS:
         return True
@@ -102,14 +134,24 @@ def speaker_before(text: str, start: int, cue_start: int) -> Span | None:
     end = cue_start
     while end > start and text[end - 1].isspace():
         end -= 1
-    if end <= start or text[end - 1] in ",;:.!?”\"":
+    if end <= start:
         return None
+    if text[end - 1] == ",":
+        # "Brian Fallon, a spokesman for the campaign, said": the name and its appositive.
+        m = _APPOSITIVE.search(text, start, end)
+        return (m.start("sp"), end) if m else None
+    if text[end - 1] in ',;:.!?”"':
+        return None
+    coordinated = re.search(r"\s(?:[a-z]+ed|[a-z]+s)\s+and$", text[start:end])
+    if coordinated:
+        # "he laughed and said": the subject of the first verb.
+        end = start + coordinated.start()
     # The clause: from the last comma/semicolon/colon (or the sentence start) up to the cue.
     clause_start = start
     for m in re.finditer(r"[,;:—–]\s*|\s-\s", text[start:end]):
         clause_start = start + m.end()
     tokens = _words(text, clause_start, end)
-    while tokens and _bare(text[tokens[0][0] : tokens[0][1]]) in _LEADING_ADVERBS and len(tokens) > 1:
+    while len(tokens) > 1 and _bare(text[tokens[0][0] : tokens[0][1]]) in _LEADING_WORDS:
         tokens = tokens[1:]
     if _good_subject(text, tokens, 30):
         return tokens[0][0], tokens[-1][1]
@@ -118,7 +160,7 @@ def speaker_before(text: str, start: int, cue_start: int) -> Span | None:
     picked: list[tuple[int, int]] = []
     for i in range(len(tokens) - 1, -1, -1):
         word = _bare(text[tokens[i][0] : tokens[i][1]])
-        if word in _STRONG_BOUNDARY or word in _AUX or word == "that" or word == "and" and picked:
+        if word in _STRONG_BOUNDARY or word in _AUX or word == "that" or (word == "and" and picked):
             if word == "and" and i > 0 and text[tokens[i - 1][0]].isupper() and picked and text[picked[0][0]].isupper():
                 picked.insert(0, tokens[i])
                 continue
@@ -133,6 +175,29 @@ def speaker_before(text: str, start: int, cue_start: int) -> Span | None:
     if _good_subject(text, picked, 10):
         return picked[0][0], picked[-1][1]
     return None
+
+
+_NAME = (
+    r"(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Prof|Rev)\.\s+)?"
+    r"[A-Z][\w’'\-.]*(?:\s+(?:[A-Z][\w’'\-.]*|de|van|von|al|bin))*"
+)
+_APPOSITIVE = re.compile(
+    rf"(?:^|(?<=[.;:!?]\s)|(?<=,\s)|(?<=\b(?:and|but)\s)|(?<=\s))(?P<sp>{_NAME}),\s+[^,;:“”\"]{{2,150}},$"
+)
+_SUBJECT = re.compile(
+    rf"^(?:(?:But|And|So|Yet|Still|Meanwhile|However|Later|Earlier|Then|Instead)\s+|(?:On|In|At|During)\s+[^,]{{1,40}},\s+)?"
+    rf"(?P<sp>[Hh]e|[Ss]he|[Tt]hey|[Ii]t|[Ww]e|I|{_NAME}|[Tt]he\s+[a-z]+(?:\s+[a-z]+)?)\s+(?=[a-z])"
+)
+
+
+def sentence_subject(text: str, s_start: int, limit: int) -> Span | None:
+    """The subject at the start of a sentence, for a participle cue later in it ('He issued a statement, saying …')."""
+    m = _SUBJECT.match(text[s_start:limit])
+    if not m:
+        return None
+    sp = (s_start + m.start("sp"), s_start + m.end("sp"))
+    first = text[sp[0] : sp[1]].split()[0]
+    return None if first in {"The", "A", "An"} and len(text[sp[0] : sp[1]].split()) < 2 else sp
 
 
 _SPEAKER_AFTER = re.compile(
@@ -153,6 +218,28 @@ def speaker_after(text: str, pos: int, limit: int) -> Span | None:
         return None
     if any(_bare(w) in _AUX or _bare(w) == "that" for w in text[s:e].split()):
         return None
+    if text[s:e].rstrip(".").lower() in {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "sen",
+        "rep",
+        "gov",
+        "gen",
+        "lt",
+        "col",
+        "sgt",
+        "capt",
+    }:
+        return None
+    if any(c in text[s:e] for c in "<>=@/|#"):
+        return None
+    # An appositive may follow ("said John Kirby, a spokesman"): keep it in the mention as the annotators do.
+    rest = text[e:limit]
+    appositive = re.match(r"^,\s+(?:an?|the|who|his|her|their)\b[^“”\"]*?(?=[.;!?]?\s*$)", rest)
+    if appositive:
+        e += appositive.end()
     return s, e
 
 
@@ -164,15 +251,18 @@ def _is_passive(text: str, cue_start: int) -> bool:
     return bool(_PASSIVE_BEFORE.search(text[max(0, cue_start - 25) : cue_start]))
 
 
-def _cue_at(text: str, pos: int, limit: int) -> re.Match[str] | None:
-    m = CUE_RE.match(text, pos, limit)
-    return m if m and m.group("verb") not in PARTICIPLES else None
+_ABBREVIATION_DOT = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|St|Jr|Sr|Sgt|Capt|Prof|Rev|[A-Z])\.")
+
+
+def _sentence_break(segment: str) -> bool:
+    """Whether a short stretch of text ends a sentence or opens a quote (abbreviations do not count)."""
+    return bool(re.search(r"[.!?“\"]|''", _ABBREVIATION_DOT.sub("Xx", segment)))
 
 
 # --- direct quotes -------------------------------------------------------------------------------------------
-def _extend_quotes(layout: Layout, quote_index: int, after: int) -> int:
-    """Extend a quotation through quotes that follow in the same paragraph (only spaces, or a speech clause,
-    between them), and into the next paragraphs while a quote runs on."""
+def _extend_quotes(layout: Layout, quote_index: int, after: int) -> tuple[int, int]:
+    """Extend a quotation through the quotes that follow in its paragraph (only spaces between them, or the
+    speech clause ending at `after`), and into the next paragraph while a quote runs on. Returns (end, last index)."""
     text, qs = layout.text, layout.quotes
     end = qs[quote_index].end
     i = quote_index
@@ -180,7 +270,7 @@ def _extend_quotes(layout: Layout, quote_index: int, after: int) -> int:
     while i + 1 < len(qs):
         nxt, cur = qs[i + 1], qs[i]
         gap = text[cursor : nxt.start]
-        if nxt.paragraph == cur.paragraph and not gap.strip(" ,.;:—–-\u00a0"):
+        if nxt.paragraph == cur.paragraph and nxt.start >= cursor and not gap.strip(" ,.;:—–-\u00a0"):
             end, cursor, i = nxt.end, nxt.end, i + 1
             continue
         if (
@@ -192,7 +282,38 @@ def _extend_quotes(layout: Layout, quote_index: int, after: int) -> int:
             end, cursor, i = nxt.end, nxt.end, i + 1
             continue
         break
+    return end, i
+
+
+def _clause_end(text: str, pos: int, para_end: int) -> int:
+    """Where a speech clause after a quote ends: its comma, full stop or colon (an appositive role included when
+    a quotation follows: '"…," said Brad Bannon, a consultant. "…"')."""
+    stop = re.search(r"[.,;:!?]|$", _ABBREVIATION_DOT.sub(lambda m: "x" * len(m.group()), text[pos:para_end]))
+    end = pos + (stop.start() if stop else 0)
+    if text[end : end + 1] == ",":
+        role = re.match(r",\s+[^.;:!?“”\"]{1,120}?[.,:]\s*(?=[“\"]|'')", text[end:para_end])
+        if role and not CUE_RE.search(role.group()):
+            return end + role.end() - 1
     return end
+
+
+def _run_on_start(layout: Layout, quote_index: int, not_before: int) -> int:
+    """Start of a multi-paragraph quotation: earlier paragraphs that open a quote and never close it run on into
+    the paragraph whose quote carries the attribution."""
+    qs = layout.quotes
+    j = quote_index
+    while j > 0:
+        prev, cur = qs[j - 1], qs[j]
+        if (
+            not prev.closed
+            and prev.paragraph == cur.paragraph - 1
+            and cur.start == layout.paragraphs[cur.paragraph][0]
+            and prev.start >= not_before
+        ):
+            j -= 1
+        else:
+            break
+    return qs[j].start
 
 
 def find_direct(layout: Layout) -> list[Found]:
@@ -202,61 +323,63 @@ def find_direct(layout: Layout) -> list[Found]:
     for index, quote in enumerate(layout.quotes):
         if quote.start < consumed_until or layout.is_furniture(quote.start, quote.end):
             continue
-        para_end = layout.paragraphs[quote.paragraph][1]
-        inner = text[quote.start : quote.end]
-        if len(inner.split()) < 3:
-            continue  # a scare-quoted word or phrase is not a quotation
+        para_start, para_end = layout.paragraphs[quote.paragraph]
+        words = len(text[quote.start : quote.end].split())
         # 1. Speech clause after the quote: '"…," he said' / '"…," said Smith' / '"…" Smith told CNN.'
-        pos = quote.end
-        clause = None
         if quote.closed:
-            m = None
-            sp = None
-            lookahead = text[pos : min(para_end, pos + 160)]
+            lookahead = text[quote.end : min(para_end, quote.end + 200)]
             cue = CUE_RE.search(lookahead)
-            if cue and cue.group("verb") not in PARTICIPLES and not re.search(r"[.!?“\"]", lookahead[: cue.start()]):
-                cue_abs = (pos + cue.start(), pos + cue.end())
-                sp = speaker_before(text, pos, cue_abs[0])
+            sp = None
+            if cue and cue.group("verb") not in PARTICIPLES and not _sentence_break(lookahead[: cue.start()]):
+                cs, ce = quote.end + cue.start(), quote.end + cue.end()
+                sp = speaker_before(text, quote.end, cs)
                 if sp is None and not lookahead[: cue.start()].strip(" ,—–-"):
-                    tail_end = pos + cue.end()
-                    sp = speaker_after(text, tail_end, para_end)
-                if sp is not None:
-                    m = cue
-                    clause = (cue_abs, sp)
-            if m is not None and clause is not None:
-                (cs, ce), sp = clause
-                lemma = CUE_LEMMA[m.group("verb")]
-                clause_end = max(ce, sp[1])
-                stop = re.search(r"[.,;:!?]|$", text[clause_end:para_end])
-                after = clause_end + (stop.start() if stop else 0)
-                end = _extend_quotes(layout, index, after + 1)
-                if end == quote.end and stop and text[after : after + 1] == ",":
-                    # '"…," he said, adding that …' leaves the rest to reported speech.
-                    pass
-                found.append(Found((quote.start, end), sp, (cs, ce), lemma, "direct"))
-                consumed_until = end
-                continue
-        # 2. Speech clause before the quote: 'X said: "…"' / 'The sources added, "…"'.
-        sent_start = next((s for s, e in layout.sentences if s <= quote.start < e), layout.paragraphs[quote.paragraph][0])
+                    sp = speaker_after(text, ce, para_end)
+                # A quote inside a sentence ('the plan is "dead," he said') is a mixed claim: reported speech's.
+                opens_sentence = quote.start == para_start or bool(
+                    re.search(r"(?:[.!?:]|[.!?][”\"’]|'')\s*$|^\s*$", text[para_start : quote.start][-4:])
+                )
+                if sp is not None and opens_sentence and (words >= 2 or text[quote.end - 2] in ",?!"):
+                    after = _clause_end(text, max(ce, sp[1]), para_end)
+                    end, _ = _extend_quotes(layout, index, after + 1)
+                    start = _run_on_start(layout, index, consumed_until)
+                    found.append(Found((start, end), sp, (cs, ce), CUE_LEMMA[cue.group("verb")], "direct"))
+                    consumed_until = end
+                    continue
+        # 2. Speech clause before the quote: 'X said: "…"' / 'The sources added, "…"' / '…, saying, "…"'.
+        if words < 2:
+            continue
+        sent_start = next((s for s, e in layout.sentences if s <= quote.start < e), para_start)
+        if sent_start == quote.start and index > 0:
+            # A quote that opens its paragraph after 'X said:' closing the previous one.
+            prev_para = layout.paragraphs[quote.paragraph - 1] if quote.paragraph > 0 else None
+            if prev_para and text[prev_para[1] - 1] == ":":
+                sent_start = next((s for s, e in layout.sentences if s <= prev_para[1] - 1 < e), prev_para[0])
         before = text[sent_start : quote.start]
         m2 = re.search(r"[,:]\s*$", before)
-        if m2:
-            cues = [c for c in CUE_RE.finditer(text, sent_start, sent_start + m2.start())]
-            if cues:
-                cue = cues[-1]
-                between = text[cue.end() : sent_start + m2.start()]
-                if (
-                    cue.group("verb") not in PARTICIPLES
-                    and not re.search(r"[,.;“”\"]", between)
-                    and (not between.strip() or _TAIL_ONLY.match(between) or CUE_LEMMA[cue.group("verb")] in ADDRESSEE_VERBS)
-                    and not layout.in_quote(cue.start())
-                    and not _is_passive(text, cue.start())
-                ):
-                    sp = speaker_before(text, sent_start, cue.start())
-                    if sp is not None:
-                        end = _extend_quotes(layout, index, quote.end)
-                        found.append(Found((quote.start, end), sp, _cue_span(cue), CUE_LEMMA[cue.group("verb")], "direct"))
-                        consumed_until = end
+        if not m2:
+            continue
+        cues = list(CUE_RE.finditer(text, sent_start, sent_start + m2.start()))
+        if not cues:
+            continue
+        cue = cues[-1]
+        between = text[cue.end() : sent_start + m2.start()]
+        lemma = CUE_LEMMA[cue.group("verb")]
+        if (
+            re.search(r"[.;“”\"]", between)
+            or not (not between.strip() or _TAIL_ONLY.match(between) or lemma in ADDRESSEE_VERBS)
+            or layout.in_quote(cue.start())
+            or _is_passive(text, cue.start())
+        ):
+            continue
+        if cue.group("verb") in PARTICIPLES:
+            sp = sentence_subject(text, sent_start, cue.start())
+        else:
+            sp = speaker_before(text, sent_start, cue.start())
+        if sp is not None:
+            end, _ = _extend_quotes(layout, index, quote.end)
+            found.append(Found((quote.start, end), sp, _cue_span(cue), lemma, "direct"))
+            consumed_until = end
     return found
 
 
@@ -269,7 +392,7 @@ def _content_start_after_cue(text: str, lemma: str, cue_end: int, limit: int) ->
     if m:
         return cue_end + m.end()
     if lemma in ADDRESSEE_VERBS:
-        m = _ADDRESSEE.match(rest)
+        m = _ADDRESSEE_THAT.match(rest) or _ADDRESSEE.match(rest)
         if m:
             return cue_end + m.end()
         return None
@@ -280,14 +403,27 @@ def _content_start_after_cue(text: str, lemma: str, cue_end: int, limit: int) ->
     return None
 
 
+# A comma then one of these ends reported content: what follows is the reporter's, not the speaker's.
+_AFTERTHOUGHT = frozenset({"who", "which", "when", "where", "whose"})
+
+
 def _cut_participle(text: str, start: int, end: int) -> tuple[int, re.Match[str] | None]:
-    """Content ends before ', adding that …' / ', denying …'; the participle starts a claim of its own."""
+    """Content ends before ', adding that …' / ', denying …' (the participle starts a claim of its own), before
+    another trailing participle clause (', putting them at odds …') and before a lone dash's afterthought."""
     for m in re.finditer(r",\s+(?:(?:and|while|before|after)\s+)?(?=(\w+))", text[start:end]):
         word = m.group(1)
-        if word in PARTICIPLES or word == "expressing":
-            cue = CUE_RE.match(text, start + m.end(), end) or EXPRESS_RE.match(text, start + m.end(), end)
-            if cue and not _in_quote_text(text, start, start + m.start()):
-                return start + m.start(), cue
+        if _in_quote_text(text, start, start + m.start()):
+            continue
+        cue = CUE_RE.match(text, start + m.end(), end) or EXPRESS_RE.match(text, start + m.end(), end)
+        if cue and (cue.group("verb") in PARTICIPLES or cue.group("verb") == "expressing"):
+            return start + m.start(), cue
+        if word.endswith("ing") and word not in {"including", "according", "during", "nothing", "something"}:
+            return start + m.start(), None
+        if word in _AFTERTHOUGHT and m.start() > 20:
+            return start + m.start(), None
+    dashes = [m for m in re.finditer(r"\s(?:—|--|–)\s?|—", text[start:end])]
+    if len(dashes) == 1 and not _in_quote_text(text, start, start + dashes[0].start()):
+        return start + dashes[0].start(), None
     return end, None
 
 
@@ -296,12 +432,35 @@ def _in_quote_text(text: str, start: int, pos: int) -> bool:
     return segment.count("“") > segment.count("”") or segment.count('"') % 2 == 1
 
 
-def find_reported(layout: Layout, taken: list[Span]) -> list[Found]:
+def _participle_content(text: str, participle: re.Match[str], limit: int) -> tuple[Span, str] | None:
+    p_start = participle.end()
+    p_lemma = "express" if participle.re is EXPRESS_RE else CUE_LEMMA[participle.group("verb")]
+    if p_lemma in ADDRESSEE_VERBS:
+        start = _content_start_after_cue(text, p_lemma, p_start, limit)
+    else:
+        t = _TAIL_THAT.match(text[p_start:limit]) or _TAIL_PUNCT.match(text[p_start:limit])
+        start = p_start + t.end() if t else _strip_leading(text, p_start, limit)
+    if start is None or start >= limit:
+        return None
+    end, _ = _cut_participle(text, start, limit)
+    end = _strip_trailing(text, start, end)
+    return ((start, end), p_lemma) if end - start >= 8 else None
+
+
+_CONJUNCTION_LEAD = re.compile(r"^(?:But|And|So|Yet|Still|Or)\s+")
+
+
+def find_reported(layout: Layout, taken: list[Span], taken_cues: list[Span] | None = None) -> list[Found]:
     text = layout.text
     found: list[Found] = []
+    used_cues = list(taken_cues or [])
 
     def covered(pos: int) -> bool:
-        return any(s <= pos < e for s, e in taken) or any(f.content[0] <= pos < f.content[1] for f in found)
+        return (
+            any(s <= pos < e for s, e in taken)
+            or any(f.content[0] <= pos < f.content[1] for f in found)
+            or any(s <= pos < e for s, e in used_cues)
+        )
 
     for s_start, s_end in layout.sentences:
         if layout.is_furniture(s_start, s_end):
@@ -314,28 +473,56 @@ def find_reported(layout: Layout, taken: list[Span]) -> list[Found]:
         for m, family in matches:
             cs, ce = m.span()
             verb = m.group("verb")
-            if layout.in_quote(cs) or covered(cs) or _is_passive(text, cs):
+            if layout.in_quote(cs) or covered(cs) or covered(m.start("verb")) or _is_passive(text, cs):
                 continue
             lemma = "express" if family == "express" else CUE_LEMMA[verb]
+            if verb in NOUN_LIKE and cs == m.start("verb"):
+                prev = re.search(r"(\S+)\s+$", text[s_start:cs])
+                if not prev or not (prev.group(1)[0].isupper() or prev.group(1).lower() in _PRONOUNS):
+                    continue
             if verb in PARTICIPLES or verb == "expressing":
-                continue  # participles are taken with the clause they hang from
-            sp = speaker_before(text, s_start, cs)
+                # A participle no earlier claim took: '"He issued a statement, saying …"'.
+                if not re.search(r",\s*(?:and\s+)?$", text[s_start:cs]) or _in_quote_text(text, s_start, cs):
+                    continue
+                sp = sentence_subject(text, s_start, cs)
+                got = _participle_content(text, m, s_end) if sp is not None else None
+                if got is not None and sp is not None:
+                    found.append(Found(got[0], sp, (cs, ce), got[1], "reported"))
+                continue
+            sp = None
+            if re.search(r"\s(?:and|but)\s*$", text[s_start:cs]):
+                # "X rejected the idea and said that …": the subject of the sentence.
+                sp = sentence_subject(text, s_start, cs)
+            sp = sp or speaker_before(text, s_start, cs)
             content: Span | None = None
             participle = None
             if sp is not None:
                 before_speaker = text[s_start : sp[0]]
-                comma_before = re.search(r",\s*$", before_speaker)
-                start_after = (
-                    ce if family == "express" and text[ce - 1].isalpha() else _content_start_after_cue(text, lemma, ce, s_end)
-                )
+                comma_before = re.search(r",(?:[”\"’]|'')?\s*$", before_speaker)
                 if family == "express":
-                    start_after = _strip_leading(text, ce, s_end)
+                    start_after: int | None = _strip_leading(text, ce, s_end)
+                else:
+                    start_after = _content_start_after_cue(text, lemma, ce, s_end)
                 rest = text[ce:s_end]
                 lead = _strip_leading(text, s_start, sp[0])
-                front = comma_before and before_speaker.strip(" ,") and not _in_quote_text(text, s_start, sp[0])
-                if front and _TAIL_ONLY.match(rest):
-                    # "Content, he said."
-                    content = (lead, _strip_trailing(text, lead, s_start + comma_before.start()))
+                conj = _CONJUNCTION_LEAD.match(text[lead : sp[0]])
+                if conj:
+                    lead += conj.end()
+                front = comma_before and len(before_speaker.split()) >= 3 and not _in_quote_text(text, s_start, sp[0])
+                tail_then = re.match(rf"^\s*(?:(?:{_TIME}|in\s+[A-Z][\w.’'-]*)\s*){{0,3}},\s*", rest)
+                then_participle = None
+                if tail_then:
+                    then_participle = CUE_RE.match(text, ce + tail_then.end(), s_end) or EXPRESS_RE.match(
+                        text, ce + tail_then.end(), s_end
+                    )
+                    if then_participle and then_participle.group("verb") not in PARTICIPLES | {"expressing"}:
+                        then_participle = None
+                if front and comma_before and (
+                    (_TAIL_ONLY.match(rest) and len(rest.split()) <= 6) or then_participle is not None
+                ):
+                    # "Content, he said." / "Content, he said Tuesday, adding that …"
+                    content = (lead, _strip_trailing(text, lead, s_start + comma_before.end()))
+                    participle = then_participle
                 elif front and re.match(rf"^\s*(?:{_TIME}\s*)?,\s*\S", rest):
                     # "Content, he said, more content."
                     content = (lead, _strip_trailing(text, lead, s_end))
@@ -345,30 +532,32 @@ def find_reported(layout: Layout, taken: list[Span]) -> list[Found]:
             else:
                 # Inverted: "Content, said Smith." / "Content, says the report."
                 before = text[s_start:cs]
-                if re.search(r",\s*$", before) and before.strip(" ,") and not _in_quote_text(text, s_start, cs):
+                if (
+                    re.search(r",(?:[”\"’]|'')?\s*$", before)
+                    and before.strip(" ,")
+                    and not _in_quote_text(text, s_start, cs)
+                ):
                     sp = speaker_after(text, ce, s_end)
                     if sp is not None:
                         lead = _strip_leading(text, s_start, cs)
-                        content = (lead, _strip_trailing(text, lead, s_start + len(before.rstrip(" ,"))))
-            if sp is None or content is None or content[1] - content[0] < 8 or len(text[content[0] : content[1]].split()) < 2:
-                continue
-            if text[content[0]] in "“\"" and (q := layout.in_quote(content[0] + 1)) and q.start == content[0] and q.end >= content[1] - 1:
-                # Entirely a quotation: the direct-quote finder owns it.
+                        conj = _CONJUNCTION_LEAD.match(text[lead:cs])
+                        if conj:
+                            lead += conj.end()
+                        content = (lead, _strip_trailing(text, lead, s_start + len(before.rstrip())))
+            if (
+                sp is None
+                or content is None
+                or content[1] - content[0] < 8
+                or len(text[content[0] : content[1]].split()) < 2
+            ):
                 continue
             found.append(Found(content, sp, (cs, ce), lemma, "reported"))
+            used_cues.append((cs, ce))
             if participle is not None:
-                p_start = participle.end()
-                p_lemma = "express" if participle.re is EXPRESS_RE else CUE_LEMMA[participle.group("verb")]
-                if p_lemma in ADDRESSEE_VERBS:
-                    start2 = _content_start_after_cue(text, p_lemma, p_start, s_end)
-                else:
-                    t = _TAIL_THAT.match(text[p_start:s_end]) or _TAIL_PUNCT.match(text[p_start:s_end])
-                    start2 = p_start + t.end() if t else _strip_leading(text, p_start, s_end)
-                if start2 is not None and start2 < s_end:
-                    end2, _ = _cut_participle(text, start2, s_end)
-                    end2 = _strip_trailing(text, start2, end2)
-                    if end2 - start2 >= 8:
-                        found.append(Found((start2, end2), sp, participle.span(), p_lemma, "reported"))
+                got = _participle_content(text, participle, s_end)
+                if got is not None:
+                    found.append(Found(got[0], sp, participle.span(), got[1], "reported"))
+                    used_cues.append(participle.span())
     return found
 
 

@@ -5,13 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
+def _wordset(words: str) -> frozenset[str]:
+    """A set of words written as one string (long word lists stay readable)."""
+    return frozenset(words.split())
+
+
 Span = tuple[int, int]
 
 # Lines that are page furniture, never speech: navigation, share/follow prompts, credits, bylines, copyright.
 _FURNITURE = re.compile(
     r"""^\s*(?:
         (?:PREV|NEXT|Previous|Next)(?:\s+(?:article|story|post))?\b[\s:»›>|-]
-      | (?:For\s+(?:the\s+)?(?:Latest|More)\s+Updates\s+)?Follow\s+(?:us|\w+(?:\s+\w+){0,4}\s+on\s+(?:Twitter|Facebook|Instagram|Google))\b
+      | (?:For\s+(?:the\s+)?(?:Latest|More)\s+Updates\s+)?Follow\s+
+        (?:us|\w+(?:\s+\w+){0,4}\s+on\s+(?:Twitter|Facebook|Instagram|Google))\b
       | Share\s+(?:this|on)\b | Sign\s+up\b | Subscribe\b | Click\s+here\b | Read\s+(?:more|also|next)\b | Related\s*:
       | (?:Photo|Image|Picture|Video)\s*(?:credit|by|:)\b | \(?(?:Photo|Image)\s+credit | \(h/t\b
       | Copyright\b | ©\s | All\s+rights\s+reserved | Reprinted\b | Editor[’']s\s+[Nn]ote\b
@@ -22,11 +29,14 @@ _FURNITURE = re.compile(
 )
 _CREDIT_TAIL = re.compile(r"(?:/\s*(?:AP|Reuters|Getty Images|AFP|EPA)|(?:AP|Getty Images|AFP) Photo)\s*\.?\s*$")
 
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr sen rep gov gen lt col sgt capt prof rev st jr sr inc co corp ltd no vs v u.s u.n u.k a.m p.m
-    jan feb mar apr jun jul aug sep sept oct nov dec d.c calif fla ill mass mich minn pa va wash ariz colo conn
-    ky la md mo nev okla ore tenn tex wis wyo ala ark del ga ind kan neb n.y n.j n.c s.c n.h e.g i.e etc""".split()
+_ABBREVIATIONS = _wordset(
+    """mr mrs ms dr sen rep gov gen lt col sgt capt prof rev st jr sr inc co corp ltd no vs v u.s u.n u.k a.m
+    p.m jan feb mar apr jun jul aug sep sept oct nov dec d.c calif fla ill mass mich minn pa va wash ariz
+    colo conn ky la md mo nev okla ore tenn tex wis wyo ala ark del ga ind kan neb n.y n.j n.c s.c n.h e.g
+    i.e etc"""
 )
+
+
 _SENTENCE_END = re.compile(r"[.!?]+(?:[”\"’']|'')*(?=\s+[“\"‘'(\[]?[A-Z0-9])|[.!?]+(?:[”\"’']|'')*\s*$")
 
 OPEN_QUOTES = "“"
@@ -112,7 +122,11 @@ def sentences(text: str, paras: list[Span]) -> list[Span]:
             if text[m.start()] == ".":
                 word = re.search(r"([\w.]+)$", text[start : m.start()])
                 token = word.group(1).lower() if word else ""
-                if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or re.fullmatch(r"(?:\w\.)+\w", token):
+                if (
+                    token in _ABBREVIATIONS
+                    or (len(token) == 1 and token.isalpha())
+                    or re.fullmatch(r"(?:\w\.)+\w", token)
+                ):
                     continue
             end = m.end()
             seg_end = end
@@ -148,7 +162,13 @@ def quotes(text: str, paras: list[Span]) -> list[Quote]:
                 is_open = False
             else:
                 is_open = before.isspace() or before in "([{—–-/" or m.start() == ps
-                if not is_open and open_at is None and not after.isspace() and after not in ".,;:!?)]" and before in "—–-":
+                if (
+                    not is_open
+                    and open_at is None
+                    and not after.isspace()
+                    and after not in ".,;:!?)]"
+                    and before in "—–-"
+                ):
                     is_open = True
             if open_at is None:
                 if is_open:

@@ -1,0 +1,148 @@
+"""The routes: thin adapters from HTTP to ArticleService (validation and error mapping live in app.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from whosaid.api.app import app, route
+from whosaid.api.schemas import (
+    AcceptedResponse,
+    ArticleListResponse,
+    ArticleResponse,
+    ArticleWithClaimsResponse,
+    ClaimListResponse,
+    ErrorResponse,
+)
+from whosaid.models import Article
+from whosaid.service import get_article_service
+from whosaid.storage.pagination import MAX_TOKEN_CHARS
+
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1 to 100.")]
+NextToken = Annotated[
+    str | None,
+    Query(max_length=MAX_TOKEN_CHARS, description="The next_token of the previous page, unchanged."),
+]
+
+
+def _errors(*statuses: int) -> dict[int, Any]:
+    descriptions = {
+        400: "Malformed JSON, or an invalid next_token or speaker.",
+        404: "No such article.",
+        409: "The article is not complete yet.",
+        413: "Request body too large.",
+        415: "The body is not JSON.",
+        422: "The request breaks the schema: the message names the field and what to fix.",
+        502: "The LLM returned unusable output, or extraction failed.",
+        503: "The LLM or AWS storage is unavailable; try again later.",
+        504: "The LLM timed out.",
+    }
+    return {
+        status: {"description": descriptions[status], "content": {"application/json": {"model": ErrorResponse}}}
+        for status in statuses
+    }
+
+
+def _json(status: int, model: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=model, headers=headers or {})
+
+
+def _status_url(article_id: str) -> str:
+    """/articles/{id} under the same base path the request came in on (e.g. the /Prod stage of API Gateway)."""
+    path = app.current_event.path
+    full_path = (app.current_event.request_context.path or path) if app.current_event.request_context else path
+    prefix = full_path[: -len(path)] if path and full_path.endswith(path) else ""
+    return f"{prefix}/articles/{article_id}"
+
+
+@route(
+    "POST",
+    "/articles",
+    summary="Extract and store the claims of an article",
+    description="201 with the article and its claims; 200 with the stored result when the same text was submitted "
+    "before (it is extracted once); 202 with a status URL when mode=async or the text is long (the work goes "
+    "through the queue; GET the status URL until complete or failed).",
+    responses={
+        201: {"description": "Extracted now.", "content": {"application/json": {"model": ArticleWithClaimsResponse}}},
+        200: {"description": "Stored before.", "content": {"application/json": {"model": ArticleWithClaimsResponse}}},
+        202: {"description": "Queued.", "content": {"application/json": {"model": AcceptedResponse}}},
+        **_errors(400, 413, 415, 422, 502, 503, 504),
+    },
+    tags=["articles"],
+)
+def post_article(
+    article: Annotated[Article, Body(description="The article: text (required) and optional metadata.")],
+    mode: Annotated[
+        Literal["sync", "async"], Query(description="sync (default) extracts now; async queues the work.")
+    ] = "sync",
+) -> Response[ArticleWithClaimsResponse | AcceptedResponse]:
+    outcome = get_article_service().submit(article, mode=mode)
+    if outcome.status == "accepted":
+        url = _status_url(outcome.article.article_id)
+        return _json(202, AcceptedResponse(article=outcome.article, status_url=url), headers={"Location": url})
+    body = ArticleWithClaimsResponse(article=outcome.article, claims=outcome.claims)
+    return _json(201 if outcome.status == "created" else 200, body)
+
+
+@route(
+    "GET",
+    "/articles",
+    summary="List articles, most recently submitted first",
+    responses={200: {"description": "A page of articles."}, **_errors(400, 422, 503)},
+    tags=["articles"],
+)
+def list_articles(limit: Limit = 20, next_token: NextToken = None) -> ArticleListResponse:
+    page = get_article_service().list_articles(limit=limit, next_token=next_token)
+    return ArticleListResponse(articles=page.items, next_token=page.next_token)
+
+
+@route(
+    "GET",
+    "/articles/<article_id>",
+    summary="An article and its status (pending, complete, or failed with the reason)",
+    responses={200: {"description": "The article."}, **_errors(404, 503)},
+    tags=["articles"],
+)
+def get_article(article_id: str) -> ArticleResponse:
+    return ArticleResponse(article=get_article_service().get_article(article_id))
+
+
+@route(
+    "GET",
+    "/articles/<article_id>/claims",
+    summary="The claims of an article, in text order",
+    responses={200: {"description": "A page of claims."}, **_errors(400, 404, 409, 422, 503)},
+    tags=["claims"],
+)
+def get_article_claims(article_id: str, limit: Limit = 20, next_token: NextToken = None) -> ClaimListResponse:
+    page = get_article_service().list_claims(article_id, limit=limit, next_token=next_token)
+    return ClaimListResponse(claims=page.items, next_token=page.next_token)
+
+
+@route(
+    "GET",
+    "/speakers/<speaker>/claims",
+    summary="One speaker's claims across articles, newest first",
+    description="The speaker as displayed (URL-encoded, e.g. Hazem%20Qassem), matched case- and accent-insensitively.",
+    responses={200: {"description": "A page of claims."}, **_errors(400, 422, 503)},
+    tags=["claims"],
+)
+def get_speaker_claims(speaker: str, limit: Limit = 20, next_token: NextToken = None) -> ClaimListResponse:
+    # REST API events carry the path percent-encoded; the matched segment is decoded here.
+    page = get_article_service().speaker_claims(unquote(speaker), limit=limit, next_token=next_token)
+    return ClaimListResponse(claims=page.items, next_token=page.next_token)
+
+
+@route(
+    "DELETE",
+    "/articles/<article_id>",
+    summary="Delete an article, its claims and its stored body",
+    responses={204: {"description": "Deleted."}, **_errors(404, 503)},
+    tags=["articles"],
+)
+def delete_article(article_id: str) -> Response[None]:
+    get_article_service().delete_article(article_id)
+    return Response(status_code=204, body=None)

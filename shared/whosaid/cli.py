@@ -1,0 +1,266 @@
+"""The `whosaid` command line: extract an article's claims, a JSON-lines batch, or score against gold.
+
+Exit codes: 0 ok; 2 usage or input error (a message on stderr, no traceback); 1 extraction failure (for a batch:
+at least one article failed, each reported on its own output line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO, Any
+
+from pydantic import ValidationError
+
+from whosaid.errors import ConfigurationError, InvalidInputError, WhosaidError
+from whosaid.models import Article, ExtractionResult
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_ARTICLE_FIELDS = ("title", "url", "source", "published_at", "language")
+_CONTENT_WIDTH = 60
+
+
+class _UsageError(Exception):
+    """Bad arguments or unreadable input: exit 2."""
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "article"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def article_from_object(obj: Any) -> Article:
+    """An Article from a JSON object: `text` plus optional metadata at the top level or under `metadata`/`meta`."""
+    if not isinstance(obj, dict):
+        raise InvalidInputError("expected a JSON object with a 'text' field")
+    if not isinstance(obj.get("text"), str):
+        raise InvalidInputError("the object has no 'text' string")
+    fields: dict[str, Any] = {"text": obj["text"]}
+    for container in (obj.get("metadata"), obj.get("meta"), obj):
+        if isinstance(container, dict):
+            for name in _ARTICLE_FIELDS:
+                if container.get(name) not in (None, "") and name not in fields:
+                    fields[name] = container[name]
+    try:
+        return Article(**fields)
+    except ValidationError as exc:
+        raise InvalidInputError(_validation_message(exc)) from exc
+
+
+def article_from_input(raw: str) -> Article:
+    """Plain text, or a JSON object with a `text` field."""
+    stripped = raw.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+        except json.JSONDecodeError:
+            obj = None  # text that happens to start with a brace
+        if obj is not None:
+            return article_from_object(obj)
+    try:
+        return Article(text=raw)
+    except ValidationError as exc:
+        raise InvalidInputError(_validation_message(exc)) from exc
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+
+
+def _truncate(value: str, width: int) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def format_table(result: ExtractionResult) -> str:
+    """A readable table of the claims, then the speakers."""
+    headers = ("#", "speaker", "type", "stance", "quote", "cue", "content", "span")
+    rows = [
+        (
+            str(i),
+            _truncate(c.speaker.name + (f" ({c.speaker.role})" if c.speaker.role else ""), 40),
+            c.speaker.type,
+            c.stance,
+            c.quote_type,
+            _truncate(c.cue, 20),
+            _truncate(c.content, _CONTENT_WIDTH),
+            f"{c.content_span[0]}-{c.content_span[1]}",
+        )
+        for i, c in enumerate(result.claims, 1)
+    ]
+    widths = [max(len(h), *(len(r[k]) for r in rows)) if rows else len(h) for k, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.append("")
+    lines.append(f"{len(result.claims)} claims, {len(result.speakers)} speakers (extractor: {result.usage.extractor})")
+    for s in result.speakers:
+        role = f", {s.role}" if s.role else ""
+        lines.append(f"  {s.name} ({s.type}{role}): {s.claim_count}")
+    return "\n".join(lines)
+
+
+def _extractor(choice: str | None):  # -> Extractor; typed loosely to keep the import lazy
+    from whosaid.extraction import get_extractor
+
+    try:
+        return get_extractor(choice)  # type: ignore[arg-type]
+    except ConfigurationError as exc:
+        raise _UsageError(f"{exc.code}: {exc.message}") from exc
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    if path in (None, "-"):
+        yield sys.stdout
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise _UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    with handle:
+        yield handle
+
+
+def _progress(iterable: Any, total: int | None, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit="article", file=sys.stderr, dynamic_ncols=True)
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    if args.jsonl:
+        if args.path:
+            raise _UsageError("give either PATH or --jsonl, not both")
+        return _extract_batch(args)
+    if not args.path:
+        raise _UsageError("give a PATH (or - for stdin), or --jsonl IN.jsonl")
+    try:
+        article = article_from_input(_read(args.path))
+    except InvalidInputError as exc:
+        raise _UsageError(f"{exc.code}: {exc.message}") from exc
+    extractor = _extractor(args.extractor)
+    try:
+        result = extractor.extract(article)
+    except InvalidInputError as exc:
+        raise _UsageError(f"{exc.code}: {exc.message}") from exc
+    except WhosaidError as exc:
+        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print(format_table(result))
+    return EXIT_OK
+
+
+def _extract_batch(args: argparse.Namespace) -> int:
+    try:
+        with open(args.jsonl, encoding="utf-8") as handle:
+            lines = handle.readlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _UsageError(f"cannot read {args.jsonl}: {getattr(exc, 'strerror', None) or exc}") from exc
+    extractor = _extractor(args.extractor)
+    numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
+    failures = 0
+    with _output(args.output) as out:
+        for number, line in _progress(numbered, len(numbered), "extract"):
+            record: dict[str, Any]
+            doc_id: Any = f"line-{number}"
+            try:
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InvalidInputError(f"line {number}: not valid JSON ({exc.msg})") from exc
+                if isinstance(obj, dict):
+                    doc_id = obj.get("doc_id", obj.get("id", doc_id))
+                result = extractor.extract(article_from_object(obj))
+                record = {"id": doc_id, **result.model_dump(mode="json")}
+            except WhosaidError as exc:
+                failures += 1
+                record = {"id": doc_id, "error": {"code": exc.code, "message": exc.message}}
+            except Exception as exc:
+                failures += 1
+                record = {"id": doc_id, "error": {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.flush()
+    if failures:
+        print(f"error: {failures} of {len(numbered)} articles failed (see their 'error' lines)", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from whosaid.evaluation import evaluate, format_report, read_gold
+
+    if args.limit is not None and args.limit < 1:
+        raise _UsageError("--limit must be at least 1")
+    extractor = _extractor(args.extractor)
+    try:
+        docs = list(read_gold(args.gold))
+    except InvalidInputError as exc:
+        raise _UsageError(f"{exc.code}: {exc.message}") from exc
+    if not docs:
+        raise _UsageError(f"{args.gold} holds no articles")
+    total = min(len(docs), args.limit) if args.limit else len(docs)
+    report = evaluate(
+        docs,
+        lambda article: extractor.extract(article).claims,
+        limit=args.limit,
+        progress=lambda items: _progress(items, total, "eval"),
+    )
+    print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
+    return EXIT_FAILED if report.failed_articles == report.articles else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="whosaid", description="Who said what: attributed claims in news articles.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    extractors = ("rules", "llm", "auto")
+
+    ex = sub.add_parser("extract", help="extract the claims of an article (or a JSON-lines batch)")
+    ex.add_argument("path", nargs="?", help="plain text or a JSON object with a 'text' field; - reads stdin")
+    ex.add_argument("--json", action="store_true", help="print the result object as JSON instead of a table")
+    ex.add_argument("--extractor", choices=extractors, default=None, help="default: WHOSAID_EXTRACTOR (auto)")
+    ex.add_argument("--jsonl", metavar="IN.jsonl", help="one article object per line (doc_id or id, text, metadata)")
+    ex.add_argument("-o", "--output", metavar="OUT", help="with --jsonl: write here instead of stdout")
+    ex.set_defaults(func=_cmd_extract)
+
+    ev = sub.add_parser("eval", help="score an extractor on annotated articles (development-set format)")
+    ev.add_argument("gold", metavar="GOLD.jsonl")
+    ev.add_argument("--extractor", choices=extractors, default="rules")
+    ev.add_argument("--limit", type=int, default=None, help="score only the first N articles")
+    ev.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ev.set_defaults(func=_cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except _UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WhosaidError as exc:
+        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""ArticleService: the use cases behind the API and the ingest function.
+
+Idempotency: the article id is a content hash of the text and the conditional put of the `pending` article item
+is the lock. The caller that wins the put extracts; a concurrent caller with the same text polls the item until
+it is complete (and returns the stored result) or failed (and reports the same error). A failed article, or a
+pending one whose worker's lease has lapsed (it crashed), is taken over by the next submission with a conditional
+update. So the same text is extracted once and stored once however many times, or how concurrently, it arrives.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from whosaid.config import Settings
+from whosaid.errors import ExtractionError, InvalidInputError, NotFoundError, StorageError, WhosaidError
+from whosaid.extraction import Extractor, get_extractor
+from whosaid.models import Article
+from whosaid.observability import logger, metrics, tracer
+from whosaid.service.secrets import OpenAIKeySource, with_openai_key
+from whosaid.storage import (
+    ArticleError,
+    ArticleRecord,
+    ArticleStateConflict,
+    ArticleStore,
+    ClaimRecord,
+    Page,
+    TokenCodec,
+    WorkQueue,
+    article_id_for_text,
+    codec_secret,
+    is_article_id,
+    speaker_key,
+)
+from whosaid.storage.keys import utc_timestamp
+
+SubmitStatus = Literal["created", "existing", "accepted"]
+SubmitMode = Literal["sync", "async"]
+
+SYNC_LEASE_SECONDS = 300  # longer than the API function may run: a live extraction is never taken over
+ASYNC_LEASE_SECONDS = 1_800  # a queued article waits for its worker, which takes it regardless of the lease
+WAIT_SECONDS = 20.0  # a concurrent duplicate POST waits this long (API Gateway gives up at 29 s), then gets 202
+POLL_SECONDS = 0.25
+MAX_SPEAKER_CHARS = 300
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """What a submission did: created (extracted now), existing (stored before), accepted (queued, pending)."""
+
+    status: SubmitStatus
+    article: ArticleRecord
+    claims: list[ClaimRecord] = field(default_factory=list)
+
+
+class ArticleNotReadyError(WhosaidError):
+    """The article's claims were asked for while it is pending or failed."""
+
+    code = "article_not_complete"
+    status = 409
+
+
+class ExtractorProvider:
+    """Builds the extractor from the settings on first use (the OpenAI key may come from the parameter store),
+    and rebuilds it only when the key changes (a rotation picked up after the parameter cache expires)."""
+
+    def __init__(self, settings: Settings, key_source: OpenAIKeySource | None) -> None:
+        self._settings = settings
+        self._key_source = key_source
+        self._lock = threading.Lock()
+        self._cached: tuple[str | None, Extractor] | None = None
+
+    def __call__(self) -> Extractor:
+        settings = with_openai_key(self._settings, self._key_source)
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        with self._lock:
+            if self._cached is None or self._cached[0] != key:
+                self._cached = (key, get_extractor(settings=settings))
+            return self._cached[1]
+
+
+class ArticleService:
+    def __init__(
+        self,
+        *,
+        store: ArticleStore,
+        queue: WorkQueue,
+        extractor_factory: Callable[[], Extractor],
+        async_threshold_chars: int = 20_000,
+        wait_seconds: float = WAIT_SECONDS,
+        poll_seconds: float = POLL_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self._extractor_factory = extractor_factory
+        self.async_threshold_chars = async_threshold_chars
+        self.wait_seconds = wait_seconds
+        self.poll_seconds = poll_seconds
+        self._sleep = sleep
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, extractor_factory: Callable[[], Extractor] | None = None
+    ) -> ArticleService:
+        secret = settings.pagination_secret.get_secret_value() if settings.pagination_secret else None
+        store = ArticleStore(
+            table_name=settings.table_name,
+            bucket_name=settings.bucket_name,
+            token_codec=TokenCodec(codec_secret(secret, settings.table_name)),
+        )
+        key_source = OpenAIKeySource(settings.openai_api_key_parameter) if settings.openai_api_key_parameter else None
+        return cls(
+            store=store,
+            queue=WorkQueue(settings.queue_url),
+            extractor_factory=extractor_factory or ExtractorProvider(settings, key_source),
+            async_threshold_chars=settings.async_threshold_chars,
+        )
+
+    # --- submitting -------------------------------------------------------------------------------------------
+
+    @tracer.capture_method(capture_response=False)
+    def submit(
+        self, article: Article, *, origin: dict[str, object] | None = None, mode: SubmitMode = "sync"
+    ) -> SubmitOutcome:
+        """Extract and store an article once. Large articles, and mode="async", go through the queue."""
+        if mode == "sync" and len(article.text) > self.async_threshold_chars:
+            mode = "async"
+        article_id = article_id_for_text(article.text)
+        logger.append_keys(article_id=article_id)
+        lease = ASYNC_LEASE_SECONDS if mode == "async" else SYNC_LEASE_SECONDS
+        record = self.store.get_article(article_id)
+        if record is None:
+            if self.store.create_pending(article, article_id, now=utc_timestamp(), lease_seconds=lease, origin=origin):
+                return self._run(article, article_id, mode)
+            record = self.store.get_article(article_id)  # lost the race to a concurrent submission
+            if record is None:
+                raise StorageError(f"article {article_id} could not be stored; try again")
+        if record.status == "complete":
+            return self._existing(record)
+        if self.store.acquire(article_id, now=utc_timestamp(), lease_seconds=lease):  # failed, or its worker died
+            return self._run(article, article_id, mode)
+        if mode == "async":
+            return SubmitOutcome("accepted", record)
+        return self._wait_for(article_id)
+
+    @tracer.capture_method(capture_response=False)
+    def process_pending(self, article_id: str) -> SubmitOutcome:
+        """Extract an article stored pending (an async POST or a large article); idempotent under redelivery."""
+        logger.append_keys(article_id=article_id)
+        record = self._require(article_id)
+        if record.status == "complete":
+            return self._existing(record)
+        if not self.store.acquire(
+            article_id, now=utc_timestamp(), lease_seconds=SYNC_LEASE_SECONDS, take_live_lease=True
+        ):
+            record = self._require(article_id)
+            if record.status == "complete":
+                return self._existing(record)
+            raise StorageError(f"article {article_id} could not be claimed for extraction; it will be retried")
+        article = _article_from_record(record, self.store.get_text(article_id))
+        return self._extract_and_store(article, article_id)
+
+    def _run(self, article: Article, article_id: str, mode: SubmitMode) -> SubmitOutcome:
+        if mode == "sync":
+            return self._extract_and_store(article, article_id)
+        try:
+            self.queue.request_extraction(article_id)
+        except WhosaidError as exc:
+            self._mark_failed(article_id, exc)
+            raise
+        metrics.add_metric(name="ArticlesQueued", unit=MetricUnit.Count, value=1)
+        return SubmitOutcome("accepted", self._require(article_id))
+
+    def _extract_and_store(self, article: Article, article_id: str) -> SubmitOutcome:
+        record = self._require(article_id)
+        started = time.perf_counter()
+        try:
+            result = self._extractor_factory().extract(article)
+        except WhosaidError as exc:
+            self._mark_failed(article_id, exc)
+            raise
+        except Exception as exc:
+            logger.exception("extractor failed unexpectedly")
+            error = ExtractionError("extraction failed unexpectedly; try again later")
+            self._mark_failed(article_id, error)
+            raise error from exc
+        metrics.add_metric(
+            name="ExtractionMilliseconds", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
+        )
+        try:
+            self.store.complete(record, result, now=utc_timestamp())
+        except ArticleStateConflict:
+            # A concurrent worker finished (or failed) it first: report what is stored.
+            current = self._require(article_id)
+            if current.status == "complete":
+                return self._existing(current)
+            raise StorageError(f"article {article_id} changed while it was being stored; try again") from None
+        except WhosaidError as exc:
+            self._mark_failed(article_id, exc)
+            raise
+        metrics.add_metric(name="ArticlesExtracted", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="ClaimsExtracted", unit=MetricUnit.Count, value=len(result.claims))
+        logger.info("article extracted", extra={"claims": len(result.claims), "extractor": result.usage.extractor})
+        stored = self._require(article_id, with_text=True)
+        return SubmitOutcome("created", stored, self.store.all_claims(article_id))
+
+    def _mark_failed(self, article_id: str, exc: WhosaidError) -> None:
+        metrics.add_metric(name="ExtractionFailures", unit=MetricUnit.Count, value=1)
+        logger.warning("article failed", extra={"error_code": exc.code, "error_status": exc.status})
+        try:
+            self.store.fail(
+                article_id, ArticleError(code=exc.code, message=exc.message, status=exc.status), now=utc_timestamp()
+            )
+        except WhosaidError:
+            # The original error is what the caller needs; the lease lapses and the next submission retries.
+            logger.exception("could not mark the article failed")
+
+    def _wait_for(self, article_id: str) -> SubmitOutcome:
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            record = self._require(article_id)
+            if record.status == "complete":
+                return self._existing(record)
+            if record.status == "failed" and record.error is not None:
+                raise WhosaidError(record.error.message, code=record.error.code, status=record.error.status)
+            if time.monotonic() >= deadline:
+                return SubmitOutcome("accepted", record)
+            self._sleep(self.poll_seconds)
+
+    def _existing(self, record: ArticleRecord) -> SubmitOutcome:
+        metrics.add_metric(name="DuplicateSubmissions", unit=MetricUnit.Count, value=1)
+        stored = self._require(record.article_id, with_text=True)
+        return SubmitOutcome("existing", stored, self.store.all_claims(record.article_id))
+
+    # --- reading and deleting ---------------------------------------------------------------------------------
+
+    def get_article(self, article_id: str) -> ArticleRecord:
+        return self._require(article_id, with_text=True)
+
+    def list_articles(self, *, limit: int = 20, next_token: str | None = None) -> Page[ArticleRecord]:
+        return self.store.list_articles(limit=limit, next_token=next_token)
+
+    def list_claims(self, article_id: str, *, limit: int = 20, next_token: str | None = None) -> Page[ClaimRecord]:
+        record = self._require(article_id)
+        if record.status != "complete":
+            raise ArticleNotReadyError(
+                f"article {article_id} is {record.status}; its claims are available once GET /articles/{article_id} "
+                "shows status complete"
+            )
+        return self.store.list_claims(article_id, limit=limit, next_token=next_token)
+
+    def speaker_claims(self, speaker: str, *, limit: int = 20, next_token: str | None = None) -> Page[ClaimRecord]:
+        if not speaker_key(speaker):
+            raise InvalidInputError("speaker must not be blank: give a name as displayed, e.g. Hazem%20Qassem")
+        if len(speaker) > MAX_SPEAKER_CHARS:
+            raise InvalidInputError(f"speaker must be at most {MAX_SPEAKER_CHARS} characters")
+        return self.store.speaker_claims(speaker, limit=limit, next_token=next_token)
+
+    def delete_article(self, article_id: str) -> None:
+        if not is_article_id(article_id) or not self.store.delete_article(article_id):
+            raise _not_found(article_id)
+        metrics.add_metric(name="ArticlesDeleted", unit=MetricUnit.Count, value=1)
+
+    def _require(self, article_id: str, *, with_text: bool = False) -> ArticleRecord:
+        record = self.store.get_article(article_id, with_text=with_text) if is_article_id(article_id) else None
+        if record is None:
+            raise _not_found(article_id)
+        return record
+
+
+def _not_found(article_id: str) -> NotFoundError:
+    shown = article_id if len(article_id) <= 64 else article_id[:64] + "…"
+    return NotFoundError(f"no article with id {shown!r}")
+
+
+def _article_from_record(record: ArticleRecord, text: str) -> Article:
+    return Article(
+        text=text,
+        title=record.title,
+        url=record.url,
+        source=record.source,
+        published_at=record.published_at,
+        language=record.language,
+    )

