@@ -106,7 +106,7 @@ def test_jsonl_batch_continues_past_bad_lines(tmp_path: Path, capsys: pytest.Cap
     assert len(records[0]["claims"]) == 2 and records[0]["usage"]["extractor"] == "rules"
     assert records[1]["error"]["code"] == "invalid_input" and "not valid JSON" in records[1]["error"]["message"]
     assert records[2]["error"]["code"] == "invalid_input" and "blank" in records[2]["error"]["message"]
-    assert records[3]["claims"][0]["content"] == "the border would reopen next week"
+    assert records[3]["claims"][0]["content"] == "that the border would reopen next week"
     err = capsys.readouterr().err
     assert "2 of 4 articles failed" in err and "extract" in err  # the progress bar is on stderr
 
@@ -120,7 +120,7 @@ def test_jsonl_all_good_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def gold_file(tmp_path: Path) -> str:
     text = "Smith said that the tax would rise. Jones thinks the vote will fail."
-    content = "the tax would rise"
+    content = "that the tax would rise"
     start = text.index(content)
     doc = {
         "doc_id": "g1",

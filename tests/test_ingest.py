@@ -300,6 +300,23 @@ def test_async_extract_message_completes_a_pending_article(stack: IngestStack) -
     assert article.claim_count > 0
 
 
+def test_upload_above_the_async_threshold_is_finished_by_the_queued_extraction(stack: IngestStack) -> None:
+    long_text = "\n\n".join([SEED_TEXT] * 4)  # above WHOSAID_ASYNC_THRESHOLD_CHARS (20,000 in the template)
+    assert len(long_text) > int(stack.env["WHOSAID_ASYNC_THRESHOLD_CHARS"])
+    stack.upload("incoming/long.txt", long_text.encode())
+
+    assert stack.drain() == {"batchItemFailures": []}
+    [pending] = stack.articles()
+    assert pending.status == "pending"
+
+    # The service queued an extract_article message on the same queue; the next delivery completes the article.
+    assert stack.drain() == {"batchItemFailures": []}
+    article = stack.service().get_article(pending.article_id)
+    assert article.status == "complete"
+    assert article.text == long_text
+    assert article.origin is not None and article.origin["key"] == "incoming/long.txt"
+
+
 def test_async_extract_message_for_an_unknown_article_fails_alone(stack: IngestStack) -> None:
     unknown = _sqs_record(json.dumps({"type": "extract_article", "article_id": "0" * 20}))
     test_event = json.loads((EVENTS / "s3-test-event.json").read_text(encoding="utf-8"))["Records"][0]

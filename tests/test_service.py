@@ -4,6 +4,7 @@ async submission through the queue, and the OpenAI key from SSM / Secrets Manage
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -111,6 +112,20 @@ def test_waiting_duplicate_reports_the_failure_of_the_first(
     errors = [f.exception() for f in futures]
     assert all(getattr(e, "status", None) == 503 for e in errors)
     assert fake_extractor.calls == 1
+
+
+def test_duplicate_that_waits_too_long_is_accepted(
+    article_service: ArticleService, fake_extractor: FakeExtractor
+) -> None:
+    fake_extractor.delay = 0.5
+    article_service.wait_seconds = 0.1  # in production 20 s, below API Gateway's 29 s
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(article_service.submit, Article(text=TEXT))
+        while fake_extractor.calls == 0:  # the first holds the article, extracting
+            time.sleep(0.01)
+        second = pool.submit(article_service.submit, Article(text=TEXT)).result()
+        assert second.status == "accepted" and second.article.status == "pending"
+        assert first.result().status == "created"
 
 
 def test_async_submission_queues_then_process_pending_completes(

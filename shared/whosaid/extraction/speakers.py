@@ -43,6 +43,8 @@ ORG_WORDS = _wordset(
     embassy parliament cabinet board team club federation authority authorities delegation leadership
     statement report study poll survey website newspaper magazine channel station tv radio"""
 )
+_ARTICLES = frozenset({"the", "a", "an"})
+_COURTESY = frozenset({"mr.", "mrs.", "ms.", "miss", "mr", "mrs", "ms"})
 PRONOUNS = frozenset(["he", "she", "they", "it", "i", "we", "you", "who", "him", "her", "them", "me", "us", "one"])
 # A proper name that is followed by one of these is an organisation ("Hamas spokesman", "Hamas leadership").
 _ORG_MODIFIED = (
@@ -79,8 +81,11 @@ def split_role_name(mention: str) -> tuple[str | None, str]:
             role, name = split_role_name(head)
             return (role or rest), name
     tokens = mention.split()
-    # Strip honorifics: "Mr. Trump" is Trump.
+    # Strip honorifics: "Mr. Trump" is Trump; a title ("Sen.", "Gov.") is kept as the role.
+    title: str | None = None
     while len(tokens) > 1 and tokens[0].lower() in HONORIFICS:
+        if tokens[0].lower() not in _COURTESY:
+            title = tokens[0]
         tokens = tokens[1:]
     # A trailing run of capitalised tokens after a role word is the name.
     trailing: list[str] = []
@@ -94,7 +99,7 @@ def split_role_name(mention: str) -> tuple[str | None, str]:
         if any(t.lower().strip("()") in ROLE_WORDS for t in before):
             role_tokens = [t for t in before if t.lower() not in HONORIFICS] or before
             return " ".join(role_tokens), " ".join(trailing)
-    return None, " ".join(tokens)
+    return title, " ".join(tokens)
 
 
 def classify(name: str, role: str | None = None, context: str = "") -> SpeakerType:
@@ -112,7 +117,7 @@ def classify(name: str, role: str | None = None, context: str = "") -> SpeakerTy
     capitalised = [t for t in name.split() if _NAME_TOKEN.match(t)]
     if words[-1] in ORG_WORDS or (any(w in ORG_WORDS for w in words[1:]) and len(capitalised) == len(words)):
         return "organization"
-    if words[-1] in ANONYMOUS_HEADS and len(capitalised) < len(words):
+    if words[-1] in ANONYMOUS_HEADS and (len(capitalised) < len(words) or len(words) == 1):
         return "anonymous"
     if name.isupper() and len(name) > 1:
         return "organization"
@@ -174,9 +179,11 @@ def _is_short_form(short: str, full: str) -> bool:
     s, f = _name_key(short), _name_key(full)
     if not s or not f or s == f:
         return False
-    if s[0] in {"the", "a", "an"} and len(s) <= 3:
+    if s[0] in _ARTICLES and len(s) <= 3:
         # A definite description: its head noun ends the fuller name ("the delegation", "the sources").
-        return f[0] not in {"the", "a", "an"} or len(f) > len(s) if s[-1] == f[-1] else False
+        if s[-1] != f[-1]:
+            return False
+        return f[0] not in _ARTICLES or len(f) > len(s)
     return len(s) < len(f) and f[-len(s) :] == s
 
 
@@ -199,15 +206,15 @@ def unify_speakers(claims: list[Claim]) -> list[Claim]:
         # Prefer an earlier fuller name (most recent first), then a later one.
         candidates = list(reversed(speakers[:pos])) + speakers[pos + 1 :]
         for other in candidates:
-            target = other
             role_head = (other.role or "").lower().split()
-            if _is_short_form(speaker.name, target.name) or (
+            if _is_short_form(speaker.name, other.name) or (
+                # "the spokesman" is the speaker whose role is spokesman.
                 speaker.name.lower().startswith("the ")
                 and role_head
                 and speaker.name.lower().split()[-1] == role_head[-1]
-                and target.name.lower() not in PRONOUNS
+                and other.name.lower() not in PRONOUNS
             ):
-                best = target
+                best = other
                 break
         if best is not None:
             canon[pos] = Speaker(

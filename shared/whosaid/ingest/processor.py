@@ -37,7 +37,7 @@ from whosaid.storage.aws import aws_client, error_code, translate_aws_errors
 IDEMPOTENCY_EXPIRY_SECONDS = 4 * 24 * 3600
 # What makes two notifications "the same delivery": a new upload of the same key gets a new sequencer.
 IDEMPOTENCY_KEY = "[bucket, key, etag, version_id, sequencer]"
-# The object is gone (deleted, or overwritten in an unversioned bucket): there is nothing left to ingest.
+# The object (or the notified version) was deleted after the upload: there is nothing left to ingest.
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404"})
 
 # Every failed record is reported in batchItemFailures, even when all fail: powertools would otherwise raise and

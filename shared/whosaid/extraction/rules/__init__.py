@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 
 from whosaid.extraction.rules.cues import stance_for
-from whosaid.extraction.rules.patterns import Found, find_according, find_direct, find_reported
+from whosaid.extraction.rules.patterns import (
+    Found,
+    find_according,
+    find_direct,
+    find_headline_statements,
+    find_reported,
+)
 from whosaid.extraction.rules.text import Layout, layout
 from whosaid.extraction.speakers import PRONOUNS, parse_mention, unify_speakers
 from whosaid.models import Article, Claim, ExtractionResult, QuoteType, Speaker, Usage
@@ -51,10 +57,11 @@ def extract_claims(text: str, title: str | None = None) -> list[Claim]:
     page = layout(text, title)
     direct = find_direct(page)
     taken = [f.content for f in direct]
-    reported = find_reported(page, taken, [f.cue for f in direct])
+    reported = find_reported(page, taken, direct)
     taken += [f.content for f in reported] + [f.cue for f in direct + reported]
     according = find_according(page, taken)
-    found = _dedupe(direct + reported + according)
+    headlines = find_headline_statements(page)
+    found = _dedupe(direct + reported + according + headlines)
     found.sort(key=lambda f: f.content[0])
     claims = [_to_claim(page, f) for f in found]
     claims = _resolve_pronouns(page, found, claims)

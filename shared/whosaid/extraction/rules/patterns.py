@@ -65,15 +65,15 @@ _TIME = (
 
 _TAIL_THAT = re.compile(
     rf"^\s*(?:(?:{_TIME}\s*,?\s*){{1,3}}|(?:in|on|at|during|to|with|from|after|before|via|through|over|while|"
-    rf"when|last|this|earlier|later|again)\b[^,.;:“”\"]{{0,60}}?)?\s*that(?:\s*,\s*|\s+)"
+    rf"when|last|this|earlier|later|again)\b[^,.;:“”\"]{{0,60}}?)?\s*(?P<that>that)(?:\s*,\s*|\s+)"
 )
 _TAIL_PUNCT = re.compile(rf"^\s*(?:{_TIME}\s*){{0,3}}\s*[,:]\s*")
 _TAIL_ONLY = re.compile(rf"^\s*(?:{_TIME}\s*,?\s*){{0,3}}\s*[.!?]?\s*$")
-_ADDRESSEE_THAT = re.compile(r"^\s+[^,.;:“”\"]{1,60}?\s+that(?:\s*,\s*|\s+)")
+_ADDRESSEE_THAT = re.compile(r"^\s+[^,.;:“”\"]{1,60}?\s+(?P<that>that)(?:\s*,\s*|\s+)")
 _ADDRESSEE = re.compile(
     r"^\s+(?:him|her|them|me|us|you|reporters|journalists|supporters|voters|listeners|viewers|the\s+[\w’'-]+(?:\s+[\w’'-]+)?|"
     r"an?\s+[\w’'-]+(?:\s+[\w’'-]+)?|[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*)"
-    rf"(?:\s+(?:{_TIME}))?\s*(?:that\s+|[,:]\s*|\s)"
+    rf"(?:\s+(?:{_TIME}))?\s*(?:(?P<that>that)\s+|[,:]\s*|\s)"
 )
 _QUOTE_CHARS = "“”\"'‘’"
 
@@ -340,8 +340,14 @@ def find_direct(layout: Layout) -> list[Found]:
                     re.search(r"(?:[.!?:]|[.!?][”\"’]|'')\s*$|^\s*$", text[para_start : quote.start][-4:])
                 )
                 if sp is not None and opens_sentence and (words >= 2 or text[quote.end - 2] in ",?!"):
-                    after = _clause_end(text, max(ce, sp[1]), para_end)
-                    end, _ = _extend_quotes(layout, index, after + 1)
+                    after = _clause_end(text, max(ce, sp[1]), para_end) + 1
+                    following = layout.quotes[index + 1] if index + 1 < len(layout.quotes) else None
+                    if following is not None and following.paragraph == quote.paragraph and following.start > after:
+                        gap = text[after : following.start]
+                        # The speaker goes on quoting after a longer speech clause ('…," said X, a Y who Z. "…"').
+                        if not re.search(r"[“”\"]|''", gap) and len(gap.split()) <= 40 and not CUE_RE.search(gap):
+                            after = following.start
+                    end, _ = _extend_quotes(layout, index, after)
                     start = _run_on_start(layout, index, consumed_until)
                     found.append(Found((start, end), sp, (cs, ce), CUE_LEMMA[cue.group("verb")], "direct"))
                     consumed_until = end
@@ -384,17 +390,24 @@ def find_direct(layout: Layout) -> list[Found]:
 
 
 # --- reported speech --------------------------------------------------------------------------------------------
+def _content_offset(m: re.Match[str]) -> int:
+    """Reported content starts at its complementiser 'that' when there is one (as annotated), else after the tail."""
+    if "that" in m.re.groupindex and m.group("that") is not None:
+        return m.start("that")
+    return m.end()
+
+
 def _content_start_after_cue(text: str, lemma: str, cue_end: int, limit: int) -> int | None:
     rest = text[cue_end:limit]
     if not rest.strip(" .!?,;:"):
         return None
     m = _TAIL_THAT.match(rest) or _TAIL_PUNCT.match(rest)
     if m:
-        return cue_end + m.end()
+        return cue_end + _content_offset(m)
     if lemma in ADDRESSEE_VERBS:
         m = _ADDRESSEE_THAT.match(rest) or _ADDRESSEE.match(rest)
         if m:
-            return cue_end + m.end()
+            return cue_end + _content_offset(m)
         return None
     if _TAIL_ONLY.match(rest):
         return None
@@ -439,7 +452,7 @@ def _participle_content(text: str, participle: re.Match[str], limit: int) -> tup
         start = _content_start_after_cue(text, p_lemma, p_start, limit)
     else:
         t = _TAIL_THAT.match(text[p_start:limit]) or _TAIL_PUNCT.match(text[p_start:limit])
-        start = p_start + t.end() if t else _strip_leading(text, p_start, limit)
+        start = p_start + _content_offset(t) if t else _strip_leading(text, p_start, limit)
     if start is None or start >= limit:
         return None
     end, _ = _cut_participle(text, start, limit)
@@ -450,10 +463,12 @@ def _participle_content(text: str, participle: re.Match[str], limit: int) -> tup
 _CONJUNCTION_LEAD = re.compile(r"^(?:But|And|So|Yet|Still|Or)\s+")
 
 
-def find_reported(layout: Layout, taken: list[Span], taken_cues: list[Span] | None = None) -> list[Found]:
+def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None = None) -> list[Found]:
+    """Reported speech after a cue verb, in sentences outside the `taken` spans (the direct quotes in `prior`)."""
     text = layout.text
     found: list[Found] = []
-    used_cues = list(taken_cues or [])
+    prior = prior or []
+    used_cues = [f.cue for f in prior]
 
     def covered(pos: int) -> bool:
         return (
@@ -482,9 +497,13 @@ def find_reported(layout: Layout, taken: list[Span], taken_cues: list[Span] | No
                     continue
             if verb in PARTICIPLES or verb == "expressing":
                 # A participle no earlier claim took: '"He issued a statement, saying …"'.
-                if not re.search(r",\s*(?:and\s+)?$", text[s_start:cs]) or _in_quote_text(text, s_start, cs):
+                if not re.search(r"(?:,\s*(?:and\s+)?|\bby\s+)$", text[s_start:cs]) or _in_quote_text(
+                    text, s_start, cs
+                ):
                     continue
-                sp = sentence_subject(text, s_start, cs)
+                # The speaker of a quote whose speech clause it continues, else the subject of the sentence.
+                earlier = [f for f in prior + found if s_start <= f.cue[0] < cs and f.speaker is not None]
+                sp = earlier[-1].speaker if earlier else sentence_subject(text, s_start, cs)
                 got = _participle_content(text, m, s_end) if sp is not None else None
                 if got is not None and sp is not None:
                     found.append(Found(got[0], sp, (cs, ce), got[1], "reported"))
@@ -508,7 +527,12 @@ def find_reported(layout: Layout, taken: list[Span], taken_cues: list[Span] | No
                 conj = _CONJUNCTION_LEAD.match(text[lead : sp[0]])
                 if conj:
                     lead += conj.end()
-                front = comma_before and len(before_speaker.split()) >= 3 and not _in_quote_text(text, s_start, sp[0])
+                # Text before "…, he said" is the content when it is more than an opening adverbial ("On Monday,").
+                front = (
+                    comma_before
+                    and len(text[lead : sp[0]].split()) >= 3
+                    or (comma_before and re.match(rf"^\s*(?:{_TIME}\s*)?,\s*\S", rest) and before_speaker.strip(" ,"))
+                ) and not _in_quote_text(text, s_start, sp[0])
                 tail_then = re.match(rf"^\s*(?:(?:{_TIME}|in\s+[A-Z][\w.’'-]*)\s*){{0,3}},\s*", rest)
                 then_participle = None
                 if tail_then:
@@ -517,8 +541,10 @@ def find_reported(layout: Layout, taken: list[Span], taken_cues: list[Span] | No
                     )
                     if then_participle and then_participle.group("verb") not in PARTICIPLES | {"expressing"}:
                         then_participle = None
-                if front and comma_before and (
-                    (_TAIL_ONLY.match(rest) and len(rest.split()) <= 6) or then_participle is not None
+                if (
+                    front
+                    and comma_before
+                    and ((_TAIL_ONLY.match(rest) and len(rest.split()) <= 6) or then_participle is not None)
                 ):
                     # "Content, he said." / "Content, he said Tuesday, adding that …"
                     content = (lead, _strip_trailing(text, lead, s_start + comma_before.end()))
@@ -593,4 +619,41 @@ def find_according(layout: Layout, taken: list[Span]) -> list[Found]:
                     content = (lead, _strip_trailing(text, lead, m.start()))
             if content[1] - content[0] >= 8:
                 found.append(Found(content, sp, m.span(), "according", "according"))
+    return found
+
+
+_HEADLINE_COLON = re.compile(rf"^(?P<sp>{_NAME})\s*(?P<cue>:)\s+(?P<content>\S.*?)[.]?$")
+_NOT_SPEAKERS = _wordset(
+    """note update updated photo photos video watch read source sources credit credits editor correction
+    disclosure breaking exclusive opinion analysis live related q a transcript the latest warning summary
+    background context fact check factcheck poll data chart map timeline"""
+)
+
+
+def find_headline_statements(layout: Layout) -> list[Found]:
+    """Headline style 'Trump: My plans are not set in stone.' (a short paragraph, a name, a colon, the claim)."""
+    text = layout.text
+    found: list[Found] = []
+    for p_start, p_end in layout.paragraphs:
+        line = text[p_start:p_end]
+        if len(line.split()) > 30 or layout.is_furniture(p_start, p_end):
+            continue
+        m = _HEADLINE_COLON.match(line)
+        if not m:
+            continue
+        name = m.group("sp")
+        words = name.split()
+        if len(words) > 4 or name.isupper() or any(w.lower().strip(".’'") in _NOT_SPEAKERS for w in words):
+            continue
+        if len(m.group("content").split()) < 3:
+            continue
+        found.append(
+            Found(
+                (p_start + m.start("content"), p_start + m.end("content")),
+                (p_start + m.start("sp"), p_start + m.end("sp")),
+                (p_start + m.start("cue"), p_start + m.end("cue")),
+                "say",
+                "reported",
+            )
+        )
     return found
