@@ -59,3 +59,8 @@ def article_service(
     service.poll_seconds = 0.02
     monkeypatch.setattr("whosaid.api.routes.get_article_service", lambda: service)
     return service
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The API handler flushes metrics on every request; a GET adds none, and powertools warns about that.
+    config.addinivalue_line("filterwarnings", "ignore:No application metrics to publish:UserWarning")

@@ -129,8 +129,12 @@ def _good_subject(text: str, tokens: list[tuple[int, int]], max_tokens: int) -> 
     return len(tokens) <= 6
 
 
+_SUBJECT_REACH = 300
+
+
 def speaker_before(text: str, start: int, cue_start: int) -> Span | None:
     """The subject that ends right before the cue, searched no further back than `start`."""
+    start = max(start, cue_start - _SUBJECT_REACH)  # bounds the work on run-on "sentences"
     end = cue_start
     while end > start and text[end - 1].isspace():
         end -= 1
