@@ -98,6 +98,7 @@ def test_seed_delegation(seed: tuple[str, ExtractionResult]) -> None:
     assert "stressed" in cues and "affirmed" in cues and "expressed its appreciation for" in cues
     assert len({c.speaker.name for c in delegation}) == 1  # "the delegation" is the delegation named before
     stressed = by_cue(delegation, "stressed")[0]
+    assert stressed.stance == "asserts" and by_cue(delegation, "affirmed")[0].stance == "confirms"
     assert stressed.content.startswith("that, in light of the experience over the past years")
     assert stressed.content.endswith("represents our people at home and abroad")
 
@@ -181,6 +182,7 @@ def test_reported_speech_with_addressee_and_time() -> None:
     text = "The senator told reporters on Monday that the bill would pass."
     (claim,) = run(text).claims
     assert claim.content == "that the bill would pass" and claim.cue == "told"
+    assert claim.speaker.name == "The senator" and claim.speaker.type == "person"
 
 
 def test_reported_speech_clause_at_the_end() -> None:
@@ -266,7 +268,9 @@ def test_page_furniture_never_yields_a_claim() -> None:
         "The report was published on Monday.\n\n"
         "Share this article\nFollow us on Twitter, where our editor says news comes first\n"
         "Photo: the minister said to be smiling / Reuters\n"
-        "PREV Official says floods will worsen\nNEXT Governor warns of “a long and cold winter ahead”"
+        "PREV Official says floods will worsen\nNEXT Governor warns of “a long and cold winter ahead”\n"
+        "(Additional reporting by Jane Roe; Editing by John Doe)\nCosta reported from Washington.\n"
+        "Correction: An earlier version said the bridge was open."
     )
     assert run(text, title="Minister says taxes will rise").claims == []
 
@@ -292,3 +296,32 @@ def test_every_span_slices_to_its_field(text: str) -> None:
     assert_grounded(text, claims)
     for claim in claims:
         assert claim.speaker.name and claim.content.strip()
+
+
+def test_speaker_with_appositive_keeps_the_role() -> None:
+    text = "Brian Fallon, a spokesman for the Clinton campaign, said the process was followed."
+    (claim,) = run(text).claims
+    assert mention(text, claim) == "Brian Fallon, a spokesman for the Clinton campaign,"
+    assert claim.speaker.name == "Brian Fallon" and claim.speaker.role == "a spokesman for the Clinton campaign"
+
+
+def test_coordinated_and_participle_cues_make_claims_of_the_same_speaker() -> None:
+    text = (
+        "Senator Lindsey Graham said that Carson is a decent man, and said that Trump melted down.\n\n"
+        "“Nothing you can do, folks,” Trump told a rally, saying Clinton would abolish the amendment."
+    )
+    claims = run(text).claims
+    assert [(c.speaker.name, c.cue) for c in claims] == [
+        ("Lindsey Graham", "said"),
+        ("Lindsey Graham", "said"),
+        ("Trump", "told"),
+        ("Trump", "saying"),
+    ]
+    assert claims[1].content == "that Trump melted down"
+    assert claims[3].content == "Clinton would abolish the amendment"
+
+
+def test_headline_style_statement() -> None:
+    text = "Trump: My immigration plans are not set in stone\n\nEditor’s Note: this story was updated."
+    (claim,) = run(text).claims
+    assert (claim.speaker.name, claim.cue, claim.content) == ("Trump", ":", "My immigration plans are not set in stone")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whosaid.models import Claim, Speaker, SpeakerType
 
@@ -43,6 +44,7 @@ ORG_WORDS = _wordset(
     embassy parliament cabinet board team club federation authority authorities delegation leadership
     statement report study poll survey website newspaper magazine channel station tv radio"""
 )
+_ROLE_OPENERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "former", "senior", "then", "chief"})
 _ARTICLES = frozenset({"the", "a", "an"})
 _COURTESY = frozenset({"mr.", "mrs.", "ms.", "miss", "mr", "mrs", "ms"})
 PRONOUNS = frozenset(["he", "she", "they", "it", "i", "we", "you", "who", "him", "her", "them", "me", "us", "one"])
@@ -63,10 +65,6 @@ class ParsedMention:
     type: SpeakerType
 
 
-def _tokens(mention: str) -> list[str]:
-    return mention.replace(",", " , ").split()
-
-
 def split_role_name(mention: str) -> tuple[str | None, str]:
     """(role, name) of a mention: 'Hamas spokesman Hazem Qassem' -> ('Hamas spokesman', 'Hazem Qassem');
     'Ismail Haniyeh, head of the bureau' -> ('head of the bureau', 'Ismail Haniyeh');
@@ -79,7 +77,10 @@ def split_role_name(mention: str) -> tuple[str | None, str]:
         head_tokens = head.split()
         if head_tokens and all(_NAME_TOKEN.match(t) for t in head_tokens) and rest and rest[0].islower():
             role, name = split_role_name(head)
-            return (role or rest), name
+            first = rest.split()[0].lower()
+            # "the editor of X" / "a spokesman" is a role; "who spoke on condition …" / "meanwhile" is not.
+            is_role = first in _ROLE_OPENERS or first in ROLE_WORDS
+            return (role or (rest.rstrip(" ,") if is_role else None)), name
     tokens = mention.split()
     # Strip honorifics: "Mr. Trump" is Trump; a title ("Sen.", "Gov.") is kept as the role.
     title: str | None = None
@@ -102,6 +103,12 @@ def split_role_name(mention: str) -> tuple[str | None, str]:
     return title, " ".join(tokens)
 
 
+@lru_cache(maxsize=256)
+def _named_as_organisation(name: str, context: str) -> bool:
+    """'Hamas spokesman', 'Hamas leadership', 'Hamas statement' in the article: Hamas is an organisation."""
+    return re.search(rf"\b{re.escape(name)}(?:’s|'s)?\s+(?:{_ORG_MODIFIED})\b", context) is not None
+
+
 def classify(name: str, role: str | None = None, context: str = "") -> SpeakerType:
     """person | organization | anonymous | other, from the words of the mention (and the article, when given)."""
     lowered = name.lower()
@@ -122,17 +129,15 @@ def classify(name: str, role: str | None = None, context: str = "") -> SpeakerTy
     if name.isupper() and len(name) > 1:
         return "organization"
     if len(capitalised) == len(name.split()):
-        if (
-            context
-            and len(words) == 1
-            and re.search(rf"\b{re.escape(name)}(?:’s|'s)?\s+(?:{_ORG_MODIFIED})\b", context)
-        ):
+        if context and len(words) == 1 and _named_as_organisation(name, context):
             return "organization"
         return "person"
     if role:
         return "person"
     if lowered.startswith(("a ", "an ", "the ", "some ", "many ", "several ", "one ", "two ", "three ")):
-        return "anonymous" if words[-1] in ANONYMOUS_HEADS else "other"
+        if words[-1] in ANONYMOUS_HEADS:
+            return "anonymous"
+        return "person" if words[-1] in ROLE_WORDS else "other"  # "the mayor", "a former senator"
     return "other"
 
 
@@ -147,7 +152,10 @@ def parse_mention(mention: str, context: str = "") -> ParsedMention:
     )
     if issued and not cleaned.endswith(("spokesman", "spokeswoman", "spokesperson")):
         return ParsedMention(name=issued.group("org"), role=None, type="organization")
-    role, name = split_role_name(_head(cleaned))
+    head, _, rest = cleaned.partition(",")
+    appositive = bool(rest.strip()) and all(_NAME_TOKEN.match(t) for t in head.split())
+    # "Name, the editor in chief of X," keeps its whole appositive as the role; otherwise the head noun phrase.
+    role, name = split_role_name(cleaned if appositive else _head(cleaned))
     if name.lower() in PRONOUNS:
         return ParsedMention(name=name, role=role, type=classify(name, role, context))
     type_ = classify(name, role, context)
@@ -187,61 +195,62 @@ def _is_short_form(short: str, full: str) -> bool:
     return len(s) < len(f) and f[-len(s) :] == s
 
 
+def _joins(short: Speaker, other: Speaker) -> bool:
+    """Whether mention `short` names the same entity as `other` under a fuller name (or by its role)."""
+    if other.name.lower() in PRONOUNS:
+        return False
+    if _is_short_form(short.name, other.name):
+        return True
+    # "the spokesman" is the speaker whose role is spokesman.
+    role_head = (other.role or "").lower().split()
+    words = short.name.lower().split()
+    return words[0] == "the" and bool(role_head) and words[-1] == role_head[-1]
+
+
 def unify_speakers(claims: list[Claim]) -> list[Claim]:
     """Merge one article's speaker mentions into entities: fullest name wins, role and type kept.
 
     Works on claims from any extractor. Pronoun speakers are left as they are (their resolution needs the text);
     a definite description ("the sources", "the spokesman") or a bare surname joins the speaker it shortens,
-    preferring the one named most recently before it.
+    preferring the one named most recently before it, else the first named after it.
     """
     if not claims:
         return claims
     order = sorted(range(len(claims)), key=lambda i: claims[i].content_span[0])
-    speakers = [claims[i].speaker for i in order]
-    canon: dict[int, Speaker] = {}
-    for pos, speaker in enumerate(speakers):
-        if speaker.name.lower() in PRONOUNS:
+    # Distinct mentions in order of first appearance (work grows with distinct names, not with claims).
+    first: dict[str, Speaker] = {}
+    for i in order:
+        first.setdefault(claims[i].speaker.name.lower(), claims[i].speaker)
+    keys = list(first)
+    target: dict[str, str] = {}
+    for pos, key in enumerate(keys):
+        if key in PRONOUNS:
             continue
-        best: Speaker | None = None
-        # Prefer an earlier fuller name (most recent first), then a later one.
-        candidates = list(reversed(speakers[:pos])) + speakers[pos + 1 :]
-        for other in candidates:
-            role_head = (other.role or "").lower().split()
-            if _is_short_form(speaker.name, other.name) or (
-                # "the spokesman" is the speaker whose role is spokesman.
-                speaker.name.lower().startswith("the ")
-                and role_head
-                and speaker.name.lower().split()[-1] == role_head[-1]
-                and other.name.lower() not in PRONOUNS
-            ):
-                best = other
-                break
-        if best is not None:
-            canon[pos] = Speaker(
-                name=best.name,
-                type=best.type if best.type != "other" else speaker.type,
-                role=best.role or speaker.role,
-            )
-    # Entities keyed by name: the first role seen is kept everywhere, the most specific type wins.
-    merged: dict[str, Speaker] = {}
-    for pos, speaker in enumerate(speakers):
-        current = canon.get(pos, speaker)
-        key = current.name.lower()
-        if key in merged:
-            known = merged[key]
-            merged[key] = Speaker(
-                name=known.name,
-                role=known.role or current.role,
-                type=known.type if known.type != "other" else current.type,
-            )
-        else:
-            merged[key] = current
-    result = list(claims)
-    for pos, index in enumerate(order):
-        speaker = canon.get(pos, speakers[pos])
-        entity = merged[speaker.name.lower()]
-        result[index] = claims[index].model_copy(update={"speaker": entity})
-    return result
+        candidates = list(reversed(keys[:pos])) + keys[pos + 1 :]
+        match = next((other for other in candidates if _joins(first[key], first[other])), None)
+        if match is not None:
+            target[key] = match
+
+    # Follow chains ("the spokesman" -> "Qassem" -> "Hazem Qassem"), guarding against cycles.
+    def resolve(key: str) -> str:
+        seen = {key}
+        while key in target and target[key] not in seen:
+            key = target[key]
+            seen.add(key)
+        return key
+
+    # One entity per canonical name: its fullest name, the first role seen, the most specific type.
+    entities: dict[str, Speaker] = {}
+    for key in keys:
+        canonical = resolve(key)
+        base = entities.get(canonical, first[canonical])
+        mention = first[key]
+        entities[canonical] = Speaker(
+            name=base.name,
+            role=base.role or mention.role,
+            type=base.type if base.type != "other" else mention.type,
+        )
+    return [c.model_copy(update={"speaker": entities[resolve(c.speaker.name.lower())]}) for c in claims]
 
 
 __all__ = ["ParsedMention", "classify", "parse_mention", "split_role_name", "unify_speakers"]

@@ -8,6 +8,7 @@ Every span it returns slices the text exactly.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from whosaid.extraction.rules.cues import stance_for
@@ -71,10 +72,13 @@ def extract_claims(text: str, title: str | None = None) -> list[Claim]:
 def _dedupe(found: list[Found]) -> list[Found]:
     """Keep the first claim (direct before reported before 'according to') where two contents overlap."""
     kept: list[Found] = []
+    claimed: list[tuple[int, int]] = []  # kept contents, sorted by start (they never overlap)
     for f in found:
         s, e = f.content
-        if any(min(e, k.content[1]) - max(s, k.content[0]) > 0 for k in kept):
+        i = bisect.bisect_left(claimed, (s, s))
+        if (i > 0 and claimed[i - 1][1] > s) or (i < len(claimed) and claimed[i][0] < e):
             continue
+        claimed.insert(i, (s, e))
         kept.append(f)
     return kept
 

@@ -113,14 +113,20 @@ CUE_LEMMA: dict[str, str] = {form: lemma for lemma, forms in _VERBS.items() for 
 # Verbs whose object (the addressee) sits between the cue and the content: "told reporters that ...".
 ADDRESSEE_VERBS = frozenset({"tell", "ask", "accuse", "urge", "praise", "criticize", "advise"})
 # Forms that are also plural nouns ("user reports", "his claims"): a cue only right after a name or a pronoun.
-NOUN_LIKE = frozenset({"reports", "notes", "claims", "tweets", "warns", "calls", "posts", "demands", "cites", "asks"})
+NOUN_LIKE = frozenset(
+    {"reports", "notes", "claims", "tweets", "warns", "calls", "posts", "demands", "cites", "asks"}
+    | {"report", "note", "claim", "tweet", "call", "post", "demand", "ask", "call for", "call on"}
+)
+# Verbs that are speech only with an explicit content marker after them ("continued: …", "charged that …"),
+# not in "continued campaigning", "charged a fee", "agreed to a moratorium".
+MARKED_ONLY = frozenset({"continue", "charge", "repeat", "agree", "post"})
 # Participle cues that hang a second claim off a clause: "..., denying some press reports".
 PARTICIPLES = frozenset(
     form for form in CUE_LEMMA if form.split()[0].endswith("ing") and form not in {"warning", "reporting"}
 )
 
 _DENY = frozenset({"deny", "reject", "dismiss", "refute", "dispute"})
-_CONFIRM = frozenset({"confirm", "affirm", "reaffirm", "acknowledge", "admit", "concede", "stress", "emphasize"})
+_CONFIRM = frozenset({"confirm", "affirm", "reaffirm", "acknowledge", "admit", "concede"})
 _HEDGE = frozenset({"suggest", "believe", "estimate", "speculate", "predict", "hint", "imply", "signal", "indicate"})
 _HEDGE_WORDS = re.compile(r"\b(?:may|might|could|perhaps|possibly|probably|likely|appears? to|seems? to)\b", re.I)
 NEGATION = re.compile(r"\b(?:not|never|n[o’']t|no longer)\b", re.I)

@@ -14,6 +14,7 @@ from whosaid.extraction.rules.cues import (
     CUE_LEMMA,
     CUE_RE,
     EXPRESS_RE,
+    MARKED_ONLY,
     NOUN_LIKE,
     PARTICIPLES,
 )
@@ -142,8 +143,17 @@ def speaker_before(text: str, start: int, cue_start: int) -> Span | None:
         return None
     if text[end - 1] == ",":
         # "Brian Fallon, a spokesman for the campaign, said": the name and its appositive.
-        m = _APPOSITIVE.search(text, start, end)
-        return (m.start("sp"), end) if m else None
+        for m in _APPOSITIVE.finditer(text, start, end):
+            if m.group("sp").split()[0] not in _NOT_NAME_STARTS:
+                return m.start("sp"), end
+        # "Another pollster, David Woodard of Clemson University, said": the whole clause is the mention.
+        segment_start = start
+        for b in re.finditer(r"[;:]\s*", text[start:end]):
+            segment_start = start + b.end()
+        tokens = _words(text, segment_start, end)
+        if text[segment_start:end].count(",") == 2 and _good_subject(text, tokens, 20):
+            return tokens[0][0], end
+        return None
     if text[end - 1] in ',;:.!?”"':
         return None
     coordinated = re.search(r"\s(?:[a-z]+ed|[a-z]+s)\s+and$", text[start:end])
@@ -185,8 +195,16 @@ _NAME = (
     r"(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Prof|Rev)\.\s+)?"
     r"[A-Z][\w’'\-.]*(?:\s+(?:[A-Z][\w’'\-.]*|de|van|von|al|bin))*"
 )
+# "Name (D-Mo.), a/the role …, said": the name, then an appositive of up to three comma-separated pieces.
 _APPOSITIVE = re.compile(
-    rf"(?:^|(?<=[.;:!?]\s)|(?<=,\s)|(?<=\b(?:and|but)\s)|(?<=\s))(?P<sp>{_NAME}),\s+[^,;:“”\"]{{2,150}},$"
+    rf"(?:^|(?<=[.;:!?]\s)|(?<=,\s)|(?<=\b(?:and|but)\s)|(?<=\s))(?P<sp>{_NAME}(?:\s+\([^()]{{1,20}}\))?),"
+    rf"\s+[^,;:“”\"]{{2,150}}(?:,[^,;:“”\"]{{2,100}}){{0,2}},$"
+)
+_NOT_NAME_STARTS = _wordset(
+    """In On At For But And After Before When While As If During Since Although Though Yet So Still Meanwhile
+    However Then Later Earlier Last This That Asked Speaking According Despite With Without From To By Of Under
+    Over Among Like Unlike Now Today Yesterday Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
+    February March April May June July August September October November December The A An Instead Indeed"""
 )
 _SUBJECT = re.compile(
     rf"^(?:(?:But|And|So|Yet|Still|Meanwhile|However|Later|Earlier|Then|Instead)\s+|(?:On|In|At|During)\s+[^,]{{1,40}},\s+)?"
@@ -213,6 +231,7 @@ _SPEAKER_AFTER = re.compile(
 
 def speaker_after(text: str, pos: int, limit: int) -> Span | None:
     """Inverted order: 'said Smith' / 'said the spokesman, ...'."""
+    limit = min(limit, pos + _SUBJECT_REACH)
     m = _SPEAKER_AFTER.match(text[pos:limit])
     if not m:
         return None
@@ -222,6 +241,8 @@ def speaker_after(text: str, pos: int, limit: int) -> Span | None:
         return None
     if any(_bare(w) in _AUX or _bare(w) == "that" for w in text[s:e].split()):
         return None
+    if text[e : e + 1] == "." and _ABBREVIATION_DOT.search(text, max(s, e - 4), e + 1):
+        return None  # stopped at "Mr." / "Sen.": a sentence goes on, not a speaker
     if text[s:e].rstrip(".").lower() in {
         "mr",
         "mrs",
@@ -292,10 +313,11 @@ def _extend_quotes(layout: Layout, quote_index: int, after: int) -> tuple[int, i
 def _clause_end(text: str, pos: int, para_end: int) -> int:
     """Where a speech clause after a quote ends: its comma, full stop or colon (an appositive role included when
     a quotation follows: '"…," said Brad Bannon, a consultant. "…"')."""
-    stop = re.search(r"[.,;:!?]|$", _ABBREVIATION_DOT.sub(lambda m: "x" * len(m.group()), text[pos:para_end]))
+    limit = min(para_end, pos + 300)  # a speech clause is short; bounding it keeps run-on paragraphs linear
+    stop = re.search(r"[.,;:!?]|$", _ABBREVIATION_DOT.sub(lambda m: "x" * len(m.group()), text[pos:limit]))
     end = pos + (stop.start() if stop else 0)
     if text[end : end + 1] == ",":
-        role = re.match(r",\s+[^.;:!?“”\"]{1,120}?[.,:]\s*(?=[“\"]|'')", text[end:para_end])
+        role = re.match(r",\s+[^.;:!?“”\"]{1,120}?[.,:]\s*(?=[“\"]|'')", text[end:limit])
         if role and not CUE_RE.search(role.group()):
             return end + role.end() - 1
     return end
@@ -341,7 +363,9 @@ def find_direct(layout: Layout) -> list[Found]:
                     sp = speaker_after(text, ce, para_end)
                 # A quote inside a sentence ('the plan is "dead," he said') is a mixed claim: reported speech's.
                 opens_sentence = quote.start == para_start or bool(
-                    re.search(r"(?:[.!?:]|[.!?][”\"’]|'')\s*$|^\s*$", text[para_start : quote.start][-4:])
+                    re.search(
+                        r"(?:[.!?:]|[.!?][”\"’]|'')\s*$|^\s*$", text[max(para_start, quote.start - 4) : quote.start]
+                    )
                 )
                 if sp is not None and opens_sentence and (words >= 2 or text[quote.end - 2] in ",?!"):
                     after = _clause_end(text, max(ce, sp[1]), para_end) + 1
@@ -365,6 +389,7 @@ def find_direct(layout: Layout) -> list[Found]:
             prev_para = layout.paragraphs[quote.paragraph - 1] if quote.paragraph > 0 else None
             if prev_para and text[prev_para[1] - 1] == ":":
                 sent_start = next((s for s, e in layout.sentences if s <= prev_para[1] - 1 < e), prev_para[0])
+        sent_start = max(sent_start, quote.start - _SUBJECT_REACH)
         before = text[sent_start : quote.start]
         m2 = re.search(r"[,:]\s*$", before)
         if not m2:
@@ -413,8 +438,10 @@ def _content_start_after_cue(text: str, lemma: str, cue_end: int, limit: int) ->
         if m:
             return cue_end + _content_offset(m)
         return None
-    if _TAIL_ONLY.match(rest):
+    if _TAIL_ONLY.match(rest) or lemma in MARKED_ONLY:
         return None
+    if re.match(r"\s+by\b", rest):
+        return None  # "described by …": a passive participle, not a speech act
     if rest[:1].isspace():
         return cue_end + len(rest) - len(rest.lstrip())
     return None
@@ -427,13 +454,20 @@ _AFTERTHOUGHT = frozenset({"who", "which", "when", "where", "whose"})
 def _cut_participle(text: str, start: int, end: int) -> tuple[int, re.Match[str] | None]:
     """Content ends before ', adding that …' / ', denying …' (the participle starts a claim of its own), before
     another trailing participle clause (', putting them at odds …') and before a lone dash's afterthought."""
-    for m in re.finditer(r",\s+(?:(?:and|while|before|after)\s+)?(?=(\w+))", text[start:end]):
-        word = m.group(1)
-        if _in_quote_text(text, start, start + m.start()):
+    for m in re.finditer(r",?\s+(?:(?P<conj>and|while|before|after)\s+)?(?=(\w+))", text[start:end]):
+        word = m.group(2)
+        if (not m.group().startswith(",") and m.group("conj") != "and") or _in_quote_text(
+            text, start, start + m.start()
+        ):
             continue
         cue = CUE_RE.match(text, start + m.end(), end) or EXPRESS_RE.match(text, start + m.end(), end)
         if cue and (cue.group("verb") in PARTICIPLES or cue.group("verb") == "expressing"):
             return start + m.start(), cue
+        if cue and m.group("conj") == "and" and re.match(r"\s+that\b", text[cue.end() : end]):
+            # "… that A, and said that B": a second claim of the same speaker.
+            return start + m.start(), cue
+        if not m.group().startswith(","):
+            continue
         if word.endswith("ing") and word not in {"including", "according", "during", "nothing", "something"}:
             return start + m.start(), None
         if word in _AFTERTHOUGHT and m.start() > 20:
@@ -464,7 +498,7 @@ def _participle_content(text: str, participle: re.Match[str], limit: int) -> tup
     return ((start, end), p_lemma) if end - start >= 8 else None
 
 
-_CONJUNCTION_LEAD = re.compile(r"^(?:But|And|So|Yet|Still|Or)\s+")
+_CONJUNCTION_LEAD = re.compile(r"(?:But|And|So|Yet|Still|Or)\s+")
 
 
 def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None = None) -> list[Found]:
@@ -472,14 +506,17 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
     text = layout.text
     found: list[Found] = []
     prior = prior or []
-    used_cues = [f.cue for f in prior]
+    # Characters already claimed (contents and cues): a byte per character keeps the check O(1).
+    mask = bytearray(len(text) + 1)
+
+    def mark(span: Span) -> None:
+        mask[span[0] : span[1]] = b"\x01" * (span[1] - span[0])
+
+    for span in taken + [f.cue for f in prior]:
+        mark(span)
 
     def covered(pos: int) -> bool:
-        return (
-            any(s <= pos < e for s, e in taken)
-            or any(f.content[0] <= pos < f.content[1] for f in found)
-            or any(s <= pos < e for s, e in used_cues)
-        )
+        return bool(mask[pos])
 
     for s_start, s_end in layout.sentences:
         if layout.is_furniture(s_start, s_end):
@@ -496,12 +533,12 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
                 continue
             lemma = "express" if family == "express" else CUE_LEMMA[verb]
             if verb in NOUN_LIKE and cs == m.start("verb"):
-                prev = re.search(r"(\S+)\s+$", text[s_start:cs])
+                prev = re.search(r"(\S+)\s+$", text[max(s_start, cs - 80) : cs])
                 if not prev or not (prev.group(1)[0].isupper() or prev.group(1).lower() in _PRONOUNS):
                     continue
             if verb in PARTICIPLES or verb == "expressing":
                 # A participle no earlier claim took: '"He issued a statement, saying …"'.
-                if not re.search(r"(?:,\s*(?:and\s+)?|\bby\s+)$", text[s_start:cs]) or _in_quote_text(
+                if not re.search(r"(?:,\s*(?:and\s+)?|\bby\s+)$", text[max(s_start, cs - 20) : cs]) or _in_quote_text(
                     text, s_start, cs
                 ):
                     continue
@@ -511,16 +548,19 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
                 got = _participle_content(text, m, s_end) if sp is not None else None
                 if got is not None and sp is not None:
                     found.append(Found(got[0], sp, (cs, ce), got[1], "reported"))
+                    mark(got[0])
+                    mark((cs, ce))
                 continue
             sp = None
-            if re.search(r"\s(?:and|but)\s*$", text[s_start:cs]):
+            if re.search(r"\s(?:and|but)\s*$", text[max(s_start, cs - 20) : cs]):
                 # "X rejected the idea and said that …": the subject of the sentence.
                 sp = sentence_subject(text, s_start, cs)
             sp = sp or speaker_before(text, s_start, cs)
             content: Span | None = None
             participle = None
             if sp is not None:
-                before_speaker = text[s_start : sp[0]]
+                window = max(s_start, sp[0] - _SUBJECT_REACH)
+                before_speaker = text[window : sp[0]]
                 comma_before = re.search(r",(?:[”\"’]|'')?\s*$", before_speaker)
                 if family == "express":
                     start_after: int | None = _strip_leading(text, ce, s_end)
@@ -533,8 +573,7 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
                     lead += conj.end()
                 # Text before "…, he said" is the content when it is more than an opening adverbial ("On Monday,").
                 front = (
-                    comma_before
-                    and len(text[lead : sp[0]].split()) >= 3
+                    (comma_before and len(text[max(lead, sp[0] - 100) : sp[0]].split()) >= 3)
                     or (comma_before and re.match(rf"^\s*(?:{_TIME}\s*)?,\s*\S", rest) and before_speaker.strip(" ,"))
                 ) and not _in_quote_text(text, s_start, sp[0])
                 tail_then = re.match(rf"^\s*(?:(?:{_TIME}|in\s+[A-Z][\w.’'-]*)\s*){{0,3}},\s*", rest)
@@ -551,7 +590,7 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
                     and ((_TAIL_ONLY.match(rest) and len(rest.split()) <= 6) or then_participle is not None)
                 ):
                     # "Content, he said." / "Content, he said Tuesday, adding that …"
-                    content = (lead, _strip_trailing(text, lead, s_start + comma_before.end()))
+                    content = (lead, _strip_trailing(text, lead, window + comma_before.end()))
                     participle = then_participle
                 elif front and re.match(rf"^\s*(?:{_TIME}\s*)?,\s*\S", rest):
                     # "Content, he said, more content."
@@ -561,33 +600,35 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
                     content = (start_after, _strip_trailing(text, start_after, end))
             else:
                 # Inverted: "Content, said Smith." / "Content, says the report."
-                before = text[s_start:cs]
+                before = text[max(s_start, cs - 20) : cs]
                 if (
                     re.search(r",(?:[”\"’]|'')?\s*$", before)
-                    and before.strip(" ,")
+                    and text[s_start:cs].strip(" ,")
                     and not _in_quote_text(text, s_start, cs)
                 ):
                     sp = speaker_after(text, ce, s_end)
                     if sp is not None:
                         lead = _strip_leading(text, s_start, cs)
-                        conj = _CONJUNCTION_LEAD.match(text[lead:cs])
+                        conj = _CONJUNCTION_LEAD.match(text, lead, cs)
                         if conj:
-                            lead += conj.end()
-                        content = (lead, _strip_trailing(text, lead, s_start + len(before.rstrip())))
+                            lead = conj.end()
+                        content = (lead, _strip_trailing(text, lead, cs))
             if (
                 sp is None
                 or content is None
                 or content[1] - content[0] < 8
-                or len(text[content[0] : content[1]].split()) < 2
+                or len(text[content[0] : min(content[1], content[0] + 40)].split()) < 2
             ):
                 continue
             found.append(Found(content, sp, (cs, ce), lemma, "reported"))
-            used_cues.append((cs, ce))
+            mark(content)
+            mark((cs, ce))
             if participle is not None:
                 got = _participle_content(text, participle, s_end)
                 if got is not None:
                     found.append(Found(got[0], sp, participle.span(), got[1], "reported"))
-                    used_cues.append(participle.span())
+                    mark(got[0])
+                    mark(participle.span())
     return found
 
 

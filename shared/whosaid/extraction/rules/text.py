@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -21,6 +22,9 @@ _FURNITURE = re.compile(
         (?:us|\w+(?:\s+\w+){0,4}\s+on\s+(?:Twitter|Facebook|Instagram|Google))\b
       | Share\s+(?:this|on)\b | Sign\s+up\b | Subscribe\b | Click\s+here\b | Read\s+(?:more|also|next)\b | Related\s*:
       | (?:Photo|Image|Picture|Video)\s*(?:credit|by|:)\b | \(?(?:Photo|Image)\s+credit | \(h/t\b
+      | \(?(?:-+\s*)?(?:[Aa]dditional\s+)?[Rr]eporting\s+by\b | \(?Editing\s+by\b
+      | [A-Z][\w’'-]+(?:\s+and\s+[A-Z][\w’'-]+)?\s+(?:reported|contributed)\s+(?:from|to\s+this)\b
+      | This\s+(?:story|article|post)\s+(?:has\s+been|was)\s+(?:updated|corrected) | Corrections?\s*:
       | Copyright\b | ©\s | All\s+rights\s+reserved | Reprinted\b | Editor[’']s\s+[Nn]ote\b
       | By\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}\s*(?:[|,].*)?$
       | _{2,}\.?\s*$ | \d{1,2}(?::\d{2})?\s*[ap]\.m\.\s*$
@@ -39,9 +43,6 @@ _ABBREVIATIONS = _wordset(
 
 _SENTENCE_END = re.compile(r"[.!?]+(?:[”\"’']|'')*(?=\s+[“\"‘'(\[]?[A-Z0-9])|[.!?]+(?:[”\"’']|'')*\s*$")
 
-OPEN_QUOTES = "“"
-CLOSE_QUOTES = "”"
-
 
 @dataclass(frozen=True)
 class Quote:
@@ -58,11 +59,16 @@ class Layout:
     sentences: list[Span]
     quotes: list[Quote]
     furniture: list[Span]
+    _quote_starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._quote_starts = [q.start for q in self.quotes]
 
     def in_quote(self, pos: int) -> Quote | None:
-        for q in self.quotes:
-            if q.start < pos < q.end:
-                return q
+        # Quotes are sorted and never overlap: the only candidate is the last one opening before pos.
+        i = bisect.bisect_left(self._quote_starts, pos) - 1
+        if i >= 0 and self.quotes[i].start < pos < self.quotes[i].end:
+            return self.quotes[i]
         return None
 
     def is_furniture(self, start: int, end: int) -> bool:
@@ -120,7 +126,7 @@ def sentences(text: str, paras: list[Span]) -> list[Span]:
             if m.end() > pe:
                 break
             if text[m.start()] == ".":
-                word = re.search(r"([\w.]+)$", text[start : m.start()])
+                word = re.search(r"([\w.]+)$", text[max(start, m.start() - 40) : m.start()])
                 token = word.group(1).lower() if word else ""
                 if (
                     token in _ABBREVIATIONS
