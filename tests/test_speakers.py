@@ -37,6 +37,9 @@ def test_split_role_name(mention: str, role: str | None, name: str) -> None:
         ("Hazem Qassem", "Hazem Qassem", "person"),
         ("he", "he", "person"),
         ("NATO", "NATO", "organization"),
+        # A description built on a proper name drops its article; a capitalised title keeps it.
+        ("The Hamas leadership delegation", "Hamas leadership delegation", "organization"),
+        ("The New York Times", "The New York Times", "organization"),
     ],
 )
 def test_parse_mention(mention: str, name: str, type_: str) -> None:

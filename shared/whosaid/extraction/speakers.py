@@ -161,7 +161,19 @@ def parse_mention(mention: str, context: str = "") -> ParsedMention:
     type_ = classify(name, role, context)
     if role and type_ != "person" and all(_NAME_TOKEN.match(t) for t in name.split()):
         type_ = "person"
-    return ParsedMention(name=name, role=role, type=type_)
+    return ParsedMention(name=_drop_article(name), role=role, type=type_)
+
+
+def _drop_article(name: str) -> str:
+    """'The Hamas leadership delegation' -> 'Hamas leadership delegation': a description built on a proper name
+    needs no article. A title that is all capitalised keeps it ('The New York Times'), as does a plain definite
+    description ('the sources'), which is resolved to a fuller name instead."""
+    first, _, rest = name.partition(" ")
+    words = rest.split()
+    if first.lower() not in _ARTICLES or not words:
+        return name
+    capitalised = [w for w in words if _NAME_TOKEN.match(w)]
+    return rest if capitalised and len(capitalised) < len(words) else name
 
 
 _POSTMODIFIER = re.compile(
