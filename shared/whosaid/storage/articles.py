@@ -43,6 +43,11 @@ class ArticleStateConflict(Exception):
     """A conditional write lost: the article is not in the state the caller expected (someone else moved it)."""
 
 
+def _article_key(article_id: str) -> dict[str, Any]:
+    """The DynamoDB key of an article's own item (its claims share the partition)."""
+    return to_item({"pk": keys.article_pk(article_id), "sk": keys.META_SK})
+
+
 class ArticleStore:
     def __init__(
         self,
@@ -71,26 +76,24 @@ class ArticleStore:
 
     # --- articles ---------------------------------------------------------------------------------------------
 
-    def get_article(self, article_id: str, *, with_text: bool = False) -> ArticleRecord | None:
+    def _article_item(self, article_id: str) -> dict[str, Any] | None:
+        """The article's raw item (strongly consistent: callers act on its status), or None."""
         with translate_aws_errors("reading the article"):
-            response = self._dynamodb.get_item(
+            return self._dynamodb.get_item(
                 TableName=self.table_name,
-                Key=to_item({"pk": keys.article_pk(article_id), "sk": keys.META_SK}),
+                Key=_article_key(article_id),
                 ConsistentRead=True,
-            )
-        item = response.get("Item")
+            ).get("Item")
+
+    def get_article(self, article_id: str, *, with_text: bool = False) -> ArticleRecord | None:
+        item = self._article_item(article_id)
         if item is None:
             return None
         return article_from_item(item, text=self._body_of(item) if with_text else None)
 
     def get_text(self, article_id: str) -> str:
         """The article's text as submitted (from the item or from S3)."""
-        with translate_aws_errors("reading the article"):
-            item = self._dynamodb.get_item(
-                TableName=self.table_name,
-                Key=to_item({"pk": keys.article_pk(article_id), "sk": keys.META_SK}),
-                ConsistentRead=True,
-            ).get("Item")
+        item = self._article_item(article_id)
         if item is None:
             raise StorageError(f"article {article_id} disappeared while being processed")
         text = self._body_of(item)
@@ -183,7 +186,7 @@ class ArticleStore:
             try:
                 self._dynamodb.update_item(
                     TableName=self.table_name,
-                    Key=to_item({"pk": keys.article_pk(article_id), "sk": keys.META_SK}),
+                    Key=_article_key(article_id),
                     UpdateExpression="SET #status = :pending, updated_at = :now, lease_until = :lease REMOVE #error",
                     ConditionExpression=condition,
                     ExpressionAttributeNames={"#status": "status", "#error": "error"},
@@ -210,7 +213,7 @@ class ArticleStore:
         claim_items = [to_item(claim_attributes(article, i, c)) for i, c in enumerate(result.claims)]
         flip = {
             "TableName": self.table_name,
-            "Key": to_item({"pk": keys.article_pk(article.article_id), "sk": keys.META_SK}),
+            "Key": _article_key(article.article_id),
             "UpdateExpression": "SET #status = :complete, claim_count = :count, speakers = :speakers, "
             "#usage = :usage, updated_at = :now, completed_at = :now REMOVE lease_until, #error",
             "ConditionExpression": "#status = :pending",
@@ -247,7 +250,7 @@ class ArticleStore:
             try:
                 self._dynamodb.update_item(
                     TableName=self.table_name,
-                    Key=to_item({"pk": keys.article_pk(article_id), "sk": keys.META_SK}),
+                    Key=_article_key(article_id),
                     UpdateExpression="SET #status = :failed, #error = :error, updated_at = :now REMOVE lease_until",
                     ConditionExpression="#status = :pending",
                     ExpressionAttributeNames={"#status": "status", "#error": "error"},
@@ -262,12 +265,7 @@ class ArticleStore:
 
     def delete_article(self, article_id: str) -> bool:
         """Delete the article, its claims and its body. False if there was no such article."""
-        with translate_aws_errors("reading the article"):
-            item = self._dynamodb.get_item(
-                TableName=self.table_name,
-                Key=to_item({"pk": keys.article_pk(article_id), "sk": keys.META_SK}),
-                ConsistentRead=True,
-            ).get("Item")
+        item = self._article_item(article_id)
         if item is None:
             return False
         # The body goes first: deleting is idempotent, so if a later step fails, DELETE again finishes the job.
@@ -275,7 +273,7 @@ class ArticleStore:
             with translate_aws_errors("deleting the article body from S3"):
                 self.s3.delete_object(Bucket=self.bucket_name, Key=item["body_key"]["S"])
         claim_keys = list(self._claim_keys(article_id))
-        article_key = to_item({"pk": keys.article_pk(article_id), "sk": keys.META_SK})
+        article_key = _article_key(article_id)
         if len(claim_keys) < TRANSACTION_MAX_ITEMS:
             actions = [{"Delete": {"TableName": self.table_name, "Key": key}} for key in claim_keys]
             self._transact([*actions, {"Delete": {"TableName": self.table_name, "Key": article_key}}], "deleting")
