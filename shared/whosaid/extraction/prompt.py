@@ -54,11 +54,11 @@ _NAME = re.compile(
     r"\b[A-Z](?:[\w'’-]+|\.)(?:[ \t]+(?:(?:al|bin|de|del|van|von|der|da)[ \t]+)?[A-Z](?:[\w'’-]+|\.)){1,3}"
 )
 # Capitalised words that start sentences rather than names.
-_NOT_NAME_START = frozenset(
-    """A Also An And As At But By For From He Her His However I If In It Its Mr Mrs Ms Dr On Our She So That The
+_SENTENCE_STARTERS = """
+    A Also An And As At But By For From He Her His However I If In It Its Mr Mrs Ms Dr On Our She So That The
     Their Then There These They This Those We Yet When While With According After Before During Since
-    Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
-)
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday"""
+_NOT_NAME_START = frozenset(_SENTENCE_STARTERS.split())
 
 
 def neutralize(text: str) -> str:
