@@ -10,11 +10,19 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from tests.service_support import FakeExtractor, queue_messages, table_items
+from tests.fake_openai import Behaviour, FakeOpenAI
+from tests.service_support import FakeExtractor, api_event, bucket_keys, invoke, queue_messages, table_items
 from whosaid.config import get_settings
-from whosaid.errors import ConfigurationError, LLMTimeoutError, LLMUnavailableError, NotFoundError, StorageError
-from whosaid.models import Article
-from whosaid.service import ArticleNotReadyError, ArticleService, ExtractorProvider
+from whosaid.errors import (
+    ConfigurationError,
+    LLMOutputError,
+    LLMTimeoutError,
+    LLMUnavailableError,
+    NotFoundError,
+    StorageError,
+)
+from whosaid.models import Article, Usage
+from whosaid.service import ArticleNotReadyError, ArticleProcessingError, ArticleService, ExtractorProvider
 from whosaid.service.secrets import OpenAIKeySource, with_openai_key
 from whosaid.storage import article_id_for_text
 
@@ -200,3 +208,150 @@ def test_rules_extractor_never_fetches_the_key(aws_env: dict[str, str]) -> None:
     settings = get_settings().model_copy(update={"extractor": "rules"})
     provider = ExtractorProvider(settings, OpenAIKeySource("/whosaid/absent"))  # would fail if read
     assert provider().name == "rules"
+
+
+# --- consistency under failures and concurrency ---------------------------------------------------------------------
+
+MANY = " ".join(f"Ann Lee said thing {i}." for i in range(150))  # more claims than one transaction: batch path
+
+
+def test_speaker_claims_never_show_an_article_that_is_not_complete(
+    article_service: ArticleService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = article_service.store
+    real_update = store._dynamodb.update_item
+    seen: list[int] = []
+
+    def update_item(**kwargs: object) -> object:
+        if "claim_count" in str(kwargs.get("UpdateExpression")):  # the flip: every claim is written by now
+            result = invoke(api_event("GET", "/speakers/Ann%20Lee/claims", query={"limit": "100"}))
+            seen.append(len(result.body["claims"]))
+            raise StorageError("storage is unavailable: completing the article failed; try again later")
+        return real_update(**kwargs)
+
+    monkeypatch.setattr(store._dynamodb, "update_item", update_item)
+    with pytest.raises(StorageError):
+        article_service.submit(Article(text=MANY))
+    monkeypatch.setattr(store._dynamodb, "update_item", real_update)
+    assert seen == [0]
+    assert article_service.speaker_claims("Ann Lee").items == []  # failed: still nothing
+    assert article_service.submit(Article(text=MANY)).status == "created"
+    page = article_service.speaker_claims("Ann Lee", limit=100)
+    assert len(page.items) == 100 and page.next_token
+
+
+def test_ambiguous_completion_is_kept_not_failed(
+    article_service: ArticleService, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The flip commits but its answer is lost (a timeout after the write): the article must stay complete with all
+    # its claims, not be "failed" with its claims deleted.
+    store = article_service.store
+    real_update = store._dynamodb.update_item
+
+    def update_item(**kwargs: object) -> object:
+        result = real_update(**kwargs)
+        if "claim_count" in str(kwargs.get("UpdateExpression")):
+            raise StorageError("storage is unavailable: completing the article failed (timeout); try again later")
+        return result
+
+    monkeypatch.setattr(store._dynamodb, "update_item", update_item)
+    with pytest.raises(StorageError):
+        article_service.submit(Article(text=MANY))
+    monkeypatch.setattr(store._dynamodb, "update_item", real_update)
+    record = article_service.get_article(article_id_for_text(MANY))
+    assert record.status == "complete" and record.claim_count == 150
+    assert len(_claim_items(aws_env)) == 150
+    assert article_service.submit(Article(text=MANY)).status == "existing"
+
+
+def test_delete_of_an_article_being_processed_is_refused(
+    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
+) -> None:
+    fake_extractor.delay = 0.5
+    article_id = article_id_for_text(MANY)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(article_service.submit, Article(text=MANY))
+        while fake_extractor.calls == 0:
+            time.sleep(0.01)
+        result = invoke(api_event("DELETE", f"/articles/{article_id}"))
+        assert result.status == 409 and result.body["error"]["code"] == "article_processing", result.raw
+        assert running.result().status == "created"
+    assert len(_claim_items(aws_env)) == 150  # the extraction finished undisturbed
+    assert invoke(api_event("DELETE", f"/articles/{article_id}")).status == 204
+    assert table_items(aws_env) == []
+
+    queued = article_service.submit(Article(text=TEXT), mode="async")  # waiting in the queue is processing too
+    with pytest.raises(ArticleProcessingError):
+        article_service.delete_article(queued.article.article_id)
+
+
+def test_failed_extraction_records_the_usage_of_the_attempt(
+    article_service: ArticleService, fake_extractor: FakeExtractor
+) -> None:
+    error = LLMTimeoutError("the LLM timed out")
+    error.usage = Usage(
+        extractor="llm", model="m", requests=4, prompt_tokens=400, completion_tokens=80, total_tokens=480
+    )
+    fake_extractor.error = error
+    with pytest.raises(LLMTimeoutError):
+        article_service.submit(Article(text=TEXT))
+    record = article_service.get_article(article_id_for_text(TEXT))
+    assert record.status == "failed" and record.usage == error.usage
+
+
+def test_llm_extractor_failure_carries_its_partial_usage_to_the_article(
+    aws_env: dict[str, str], fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from whosaid.config import Settings
+    from whosaid.extraction.llm import LLMExtractor
+
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("WHOSAID_MODEL", "test-model")
+    extractor = LLMExtractor(Settings())
+    service = ArticleService.from_settings(get_settings(), extractor_factory=lambda: extractor)
+    invalid = {"claims": [{"speaker": "Hazem Qassem", "stance": "shouts"}]}
+    fake_openai.enqueue(Behaviour(content=invalid), Behaviour(content=invalid))  # invalid, re-asked, invalid again
+    with pytest.raises(LLMOutputError) as caught:
+        service.submit(Article(text=TEXT))
+    record = service.get_article(article_id_for_text(TEXT))
+    assert record.status == "failed" and record.error is not None and record.error.code == "llm_bad_output"
+    assert record.usage is not None and caught.value.usage == record.usage
+    assert (record.usage.extractor, record.usage.requests, record.usage.total_tokens) == ("llm", 2, 240)
+
+
+def test_configuration_error_details_stay_in_the_logs(
+    aws_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("WHOSAID_EXTRACTOR", "llm")
+    monkeypatch.setenv("WHOSAID_OPENAI_API_KEY_PARAMETER", "/whosaid/secret-name")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    get_settings.cache_clear()
+    service = ArticleService.from_settings(get_settings())
+    monkeypatch.setattr("whosaid.api.routes.get_article_service", lambda: service)
+    result = invoke(api_event("POST", "/articles", body={"text": TEXT}))
+    assert result.status == 500 and result.body["error"]["code"] == "configuration_error", result.raw
+    assert "secret-name" not in result.raw and "WHOSAID" not in result.raw
+    record = service.get_article(article_id_for_text(TEXT))
+    assert record.status == "failed" and record.error is not None and record.error.code == "configuration_error"
+    assert "secret-name" not in record.error.message
+    assert "secret-name" not in invoke(api_event("GET", f"/articles/{record.article_id}")).raw
+    details = [str(getattr(r, "detail", "")) for r in caplog.records]
+    assert any("/whosaid/secret-name" in d for d in details)  # the operator can see what is wrong
+
+
+def test_pending_article_whose_body_is_gone_is_marked_failed(
+    article_service: ArticleService, aws_env: dict[str, str]
+) -> None:
+    text = "Ann Lee said it. " + "𝒜" * 90_000  # body in S3
+    article_service.async_threshold_chars = 50
+    accepted = article_service.submit(Article(text=text))
+    assert accepted.status == "accepted"
+    [key] = bucket_keys(aws_env)
+    boto3.client("s3").delete_object(Bucket=aws_env["WHOSAID_BUCKET_NAME"], Key=key)
+    with pytest.raises(StorageError):
+        article_service.process_pending(accepted.article.article_id)
+    record = article_service.get_article(accepted.article.article_id)
+    assert record.status == "failed" and record.error is not None and record.error.code == "storage_unavailable"

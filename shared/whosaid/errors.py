@@ -3,12 +3,19 @@ CLI report the same thing; the message says what went wrong and, for bad input, 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from whosaid.models import Usage
+
 
 class WhosaidError(Exception):
     """Base of every error the product raises on purpose."""
 
     code: str = "internal_error"
     status: int = 500
+    # What the failed attempt had cost when it failed (LLM requests and tokens), if the extractor knows; else None.
+    usage: Usage | None = None
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
         super().__init__(message)

@@ -17,7 +17,14 @@ import openai
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from whosaid.config import Settings
-from whosaid.errors import ConfigurationError, ExtractionError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
+from whosaid.errors import (
+    ConfigurationError,
+    ExtractionError,
+    LLMOutputError,
+    LLMTimeoutError,
+    LLMUnavailableError,
+    WhosaidError,
+)
 from whosaid.extraction.chunking import Chunk, chunk_text, split_in_two
 from whosaid.extraction.grounding import ground_claim, spans_overlap
 from whosaid.extraction.prompt import (
@@ -122,16 +129,23 @@ class LLMExtractor:
         tally = _Tally()
         claims: list[Claim] = []
         workers = max(1, min(self._settings.max_concurrency, len(chunks)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whosaid-llm") as pool:
-            futures = [pool.submit(self._extract_chunk, text, chunk, tally, 0) for chunk in chunks]
-            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-            for future in pending:
-                future.cancel()  # one chunk failed: the article fails, so don't start the others
-            for future in futures:
-                if future in done:
-                    claims.extend(future.result())  # re-raises the first chunk's error
-        claims = _unify(_merge(claims))
-        usage = Usage(
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whosaid-llm") as pool:
+                futures = [pool.submit(self._extract_chunk, text, chunk, tally, 0) for chunk in chunks]
+                done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+                for future in pending:
+                    future.cancel()  # one chunk failed: the article fails, so don't start the others
+                for future in futures:
+                    if future in done:
+                        claims.extend(future.result())  # re-raises the first chunk's error
+        except WhosaidError as error:
+            # The pool has finished every started chunk, so the tally is what the failed attempt cost.
+            error.usage = self._usage(tally, chunks)
+            raise
+        return ExtractionResult.from_claims(_unify(_merge(claims)), self._usage(tally, chunks))
+
+    def _usage(self, tally: _Tally, chunks: list[Chunk]) -> Usage:
+        return Usage(
             extractor="llm",
             model=self._settings.model,
             requests=tally.requests,
@@ -141,7 +155,6 @@ class LLMExtractor:
             chunks=max(1, len(chunks)),
             dropped_claims=tally.dropped,
         )
-        return ExtractionResult.from_claims(claims, usage)
 
     # --- one chunk ------------------------------------------------------------------------------------------------
     def _extract_chunk(self, text: str, chunk: Chunk, tally: _Tally, depth: int) -> list[Claim]:

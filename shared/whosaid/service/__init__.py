@@ -11,6 +11,7 @@ from functools import lru_cache
 from whosaid.config import get_settings
 from whosaid.service.articles import (
     ArticleNotReadyError,
+    ArticleProcessingError,
     ArticleService,
     ExtractorProvider,
     SubmitMode,
@@ -27,6 +28,7 @@ def get_article_service() -> ArticleService:
 
 __all__ = [
     "ArticleNotReadyError",
+    "ArticleProcessingError",
     "ArticleService",
     "ExtractorProvider",
     "SubmitMode",

@@ -5,6 +5,13 @@ is the lock. The caller that wins the put extracts; a concurrent caller with the
 it is complete (and returns the stored result) or failed (and reports the same error). A failed article, or a
 pending one whose worker's lease has lapsed (it crashed), is taken over by the next submission with a conditional
 update. So the same text is extracted once and stored once however many times, or how concurrently, it arrives.
+
+Every attempt runs under the lease id the store handed out when it created or took the article; completing and
+failing are conditional on it (see storage/articles.py). DELETE of an article pending under a live lease (being
+extracted, or queued) is refused with 409 `article_processing` rather than racing the worker's writes.
+
+Configuration errors (a missing key parameter, credentials the LLM refuses) are logged in full for the operator;
+clients, and the stored error of the failed article, get a generic message that names no parameter or setting.
 """
 
 from __future__ import annotations
@@ -13,17 +20,25 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NoReturn
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from whosaid.config import Settings
-from whosaid.errors import ExtractionError, InvalidInputError, NotFoundError, StorageError, WhosaidError
+from whosaid.errors import (
+    ConfigurationError,
+    ExtractionError,
+    InvalidInputError,
+    NotFoundError,
+    StorageError,
+    WhosaidError,
+)
 from whosaid.extraction import Extractor, get_extractor
 from whosaid.models import Article
 from whosaid.observability import logger, metrics, tracer
 from whosaid.service.secrets import OpenAIKeySource, with_openai_key
 from whosaid.storage import (
+    ArticleBusy,
     ArticleError,
     ArticleRecord,
     ArticleStateConflict,
@@ -42,7 +57,10 @@ from whosaid.storage.keys import utc_timestamp
 SubmitStatus = Literal["created", "existing", "accepted"]
 SubmitMode = Literal["sync", "async"]
 
-SYNC_LEASE_SECONDS = 300  # longer than the API function may run: a live extraction is never taken over
+# A running extraction's lease outlives any function that may run it (the ingest function extracts synchronously
+# too, for up to 900 s): a live worker is never taken over, so only one worker ever writes an article's claims.
+# The price: an article whose worker crashed is re-extracted by a new submission only after this long.
+RUN_LEASE_SECONDS = 960
 ASYNC_LEASE_SECONDS = 1_800  # a queued article waits for its worker, which takes it regardless of the lease
 WAIT_SECONDS = 20.0  # a concurrent duplicate POST waits this long (API Gateway gives up at 29 s), then gets 202
 POLL_SECONDS = 0.25
@@ -63,6 +81,27 @@ class ArticleNotReadyError(WhosaidError):
 
     code = "article_not_complete"
     status = 409
+
+
+class ArticleProcessingError(WhosaidError):
+    """The article cannot be deleted while it is being extracted (or queued for extraction)."""
+
+    code = "article_processing"
+    status = 409
+
+
+CONFIGURATION_MESSAGE = "the service is misconfigured; the details are in its logs for the operator"
+
+
+def public_error(exc: WhosaidError) -> WhosaidError:
+    """The error as clients may see it: a configuration error's details (parameter names, settings) are logged
+    here and replaced by a generic message. The partial usage travels along."""
+    if not isinstance(exc, ConfigurationError) or exc.message == CONFIGURATION_MESSAGE:
+        return exc
+    logger.error("configuration error", extra={"error_code": exc.code, "detail": exc.message})
+    public = ConfigurationError(CONFIGURATION_MESSAGE)
+    public.usage = exc.usage
+    return public
 
 
 class ExtractorProvider:
@@ -129,22 +168,34 @@ class ArticleService:
         self, article: Article, *, origin: dict[str, object] | None = None, mode: SubmitMode = "sync"
     ) -> SubmitOutcome:
         """Extract and store an article once. Large articles, and mode="async", go through the queue."""
+        try:
+            return self._submit(article, origin=origin, mode=mode)
+        except ConfigurationError as exc:
+            raise public_error(exc) from exc
+
+    def _submit(self, article: Article, *, origin: dict[str, object] | None, mode: SubmitMode) -> SubmitOutcome:
         if mode == "sync" and len(article.text) > self.async_threshold_chars:
             mode = "async"
         article_id = article_id_for_text(article.text)
         logger.append_keys(article_id=article_id)
-        lease = ASYNC_LEASE_SECONDS if mode == "async" else SYNC_LEASE_SECONDS
+        lease = ASYNC_LEASE_SECONDS if mode == "async" else RUN_LEASE_SECONDS
+        queued = mode == "async"
         record = self.store.get_article(article_id)
         if record is None:
-            if self.store.create_pending(article, article_id, now=utc_timestamp(), lease_seconds=lease, origin=origin):
-                return self._run(article, article_id, mode)
+            lease_id = self.store.create_pending(
+                article, article_id, now=utc_timestamp(), lease_seconds=lease, origin=origin, queued=queued
+            )
+            if lease_id:
+                return self._run(article, article_id, mode, lease_id)
             record = self.store.get_article(article_id)  # lost the race to a concurrent submission
             if record is None:
                 raise StorageError(f"article {article_id} could not be stored; try again")
         if record.status == "complete":
             return self._existing(record)
-        if self.store.acquire(article_id, now=utc_timestamp(), lease_seconds=lease):  # failed, or its worker died
-            return self._run(article, article_id, mode)
+        # Failed, or its worker died: take it over.
+        lease_id = self.store.acquire(article_id, now=utc_timestamp(), lease_seconds=lease, queued=queued)
+        if lease_id:
+            return self._run(article, article_id, mode, lease_id)
         if mode == "async":
             return SubmitOutcome("accepted", record)
         return self._wait_for(article_id)
@@ -153,73 +204,86 @@ class ArticleService:
     def process_pending(self, article_id: str) -> SubmitOutcome:
         """Extract an article stored pending (an async POST or a large article); idempotent under redelivery."""
         logger.append_keys(article_id=article_id)
+        try:
+            return self._process_pending(article_id)
+        except ConfigurationError as exc:
+            raise public_error(exc) from exc
+
+    def _process_pending(self, article_id: str) -> SubmitOutcome:
         record = self._require(article_id)
         if record.status == "complete":
             return self._existing(record)
-        if not self.store.acquire(
-            article_id, now=utc_timestamp(), lease_seconds=SYNC_LEASE_SECONDS, take_live_lease=True
-        ):
+        lease_id = self.store.acquire(article_id, now=utc_timestamp(), lease_seconds=RUN_LEASE_SECONDS, from_queue=True)
+        if not lease_id:
             record = self._require(article_id)
             if record.status == "complete":
                 return self._existing(record)
             raise StorageError(f"article {article_id} could not be claimed for extraction; it will be retried")
-        article = _article_from_record(record, self.store.get_text(article_id))
-        return self._extract_and_store(article, article_id)
+        try:
+            article = _article_from_record(record, self.store.get_text(article_id))
+        except WhosaidError as exc:
+            # e.g. its body is gone: the article is marked failed, not left pending with nobody to extract it
+            _reraise(self._mark_failed(article_id, lease_id, exc), exc)
+        return self._extract_and_store(article, article_id, lease_id)
 
-    def _run(self, article: Article, article_id: str, mode: SubmitMode) -> SubmitOutcome:
+    def _run(self, article: Article, article_id: str, mode: SubmitMode, lease_id: str) -> SubmitOutcome:
         if mode == "sync":
-            return self._extract_and_store(article, article_id)
+            return self._extract_and_store(article, article_id, lease_id)
         try:
             self.queue.request_extraction(article_id)
         except WhosaidError as exc:
-            self._mark_failed(article_id, exc)
-            raise
+            _reraise(self._mark_failed(article_id, lease_id, exc), exc)
         metrics.add_metric(name="ArticlesQueued", unit=MetricUnit.Count, value=1)
         return SubmitOutcome("accepted", self._require(article_id))
 
-    def _extract_and_store(self, article: Article, article_id: str) -> SubmitOutcome:
-        record = self._require(article_id)
+    def _extract_and_store(self, article: Article, article_id: str, lease_id: str) -> SubmitOutcome:
         started = time.perf_counter()
         try:
+            record = self._require(article_id)
             result = self._extractor_factory().extract(article)
         except WhosaidError as exc:
-            self._mark_failed(article_id, exc)
-            raise
+            _reraise(self._mark_failed(article_id, lease_id, exc), exc)
         except Exception as exc:
             logger.exception("extractor failed unexpectedly")
             error = ExtractionError("extraction failed unexpectedly; try again later")
-            self._mark_failed(article_id, error)
-            raise error from exc
+            _reraise(self._mark_failed(article_id, lease_id, error), exc)
         metrics.add_metric(
             name="ExtractionMilliseconds", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
         )
         try:
-            self.store.complete(record, result, now=utc_timestamp())
+            self.store.complete(record, result, now=utc_timestamp(), lease_id=lease_id)
         except ArticleStateConflict:
-            # A concurrent worker finished (or failed) it first: report what is stored.
+            # It was deleted, or taken over after our lease lapsed: what is stored now is someone else's outcome.
             current = self._require(article_id)
             if current.status == "complete":
                 return self._existing(current)
             raise StorageError(f"article {article_id} changed while it was being stored; try again") from None
         except WhosaidError as exc:
-            self._mark_failed(article_id, exc)
-            raise
+            exc.usage = exc.usage or result.usage  # the extraction ran: its cost is recorded on the failed article
+            _reraise(self._mark_failed(article_id, lease_id, exc), exc)
         metrics.add_metric(name="ArticlesExtracted", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="ClaimsExtracted", unit=MetricUnit.Count, value=len(result.claims))
         logger.info("article extracted", extra={"claims": len(result.claims), "extractor": result.usage.extractor})
         stored = self._require(article_id, with_text=True)
         return SubmitOutcome("created", stored, self.store.all_claims(article_id))
 
-    def _mark_failed(self, article_id: str, exc: WhosaidError) -> None:
+    def _mark_failed(self, article_id: str, lease_id: str, exc: WhosaidError) -> WhosaidError:
+        """Record the failure (with the attempt's usage, if known) on the article; the error to raise."""
+        error = public_error(exc)
         metrics.add_metric(name="ExtractionFailures", unit=MetricUnit.Count, value=1)
-        logger.warning("article failed", extra={"error_code": exc.code, "error_status": exc.status})
+        logger.warning("article failed", extra={"error_code": error.code, "error_status": error.status})
         try:
             self.store.fail(
-                article_id, ArticleError(code=exc.code, message=exc.message, status=exc.status), now=utc_timestamp()
+                article_id,
+                ArticleError(code=error.code, message=error.message, status=error.status),
+                now=utc_timestamp(),
+                lease_id=lease_id,
+                usage=error.usage,
             )
         except WhosaidError:
             # The original error is what the caller needs; the lease lapses and the next submission retries.
             logger.exception("could not mark the article failed")
+        return error
 
     def _wait_for(self, article_id: str) -> SubmitOutcome:
         deadline = time.monotonic() + self.wait_seconds
@@ -263,7 +327,14 @@ class ArticleService:
         return self.store.speaker_claims(speaker, limit=limit, next_token=next_token)
 
     def delete_article(self, article_id: str) -> None:
-        if not is_article_id(article_id) or not self.store.delete_article(article_id):
+        try:
+            deleted = is_article_id(article_id) and self.store.delete_article(article_id)
+        except ArticleBusy:
+            raise ArticleProcessingError(
+                f"article {article_id} is being processed; delete it once GET /articles/{article_id} shows status "
+                "complete or failed"
+            ) from None
+        if not deleted:
             raise _not_found(article_id)
         metrics.add_metric(name="ArticlesDeleted", unit=MetricUnit.Count, value=1)
 
@@ -272,6 +343,13 @@ class ArticleService:
         if record is None:
             raise _not_found(article_id)
         return record
+
+
+def _reraise(error: WhosaidError, cause: BaseException) -> NoReturn:
+    """Raise `error` (the public form of `cause`, or `cause` itself) chained to what caused it."""
+    if error is cause:
+        raise error
+    raise error from cause
 
 
 def _not_found(article_id: str) -> NotFoundError:

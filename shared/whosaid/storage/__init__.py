@@ -1,6 +1,6 @@
 """Storage: articles and claims in one DynamoDB table, large bodies in S3, async work on SQS."""
 
-from whosaid.storage.articles import ArticleStateConflict, ArticleStore
+from whosaid.storage.articles import ArticleBusy, ArticleStateConflict, ArticleStore
 from whosaid.storage.keys import article_id_for_text, is_article_id, speaker_key
 from whosaid.storage.pagination import TokenCodec, codec_secret
 from whosaid.storage.queue import EXTRACT_ARTICLE, WorkQueue
@@ -8,6 +8,7 @@ from whosaid.storage.records import ArticleError, ArticleRecord, ArticleStatus, 
 
 __all__ = [
     "EXTRACT_ARTICLE",
+    "ArticleBusy",
     "ArticleError",
     "ArticleRecord",
     "ArticleStateConflict",

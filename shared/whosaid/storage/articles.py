@@ -2,21 +2,35 @@
 
 Write discipline (a reader never sees a partial article):
 - an article is first stored `pending` with a conditional put (attribute_not_exists): the put is the lock that
-  makes concurrent submissions of the same text extract it once;
-- its claims and the flip pending -> complete (with the summary) go in one TransactWriteItems when they fit
-  (up to 99 claims); larger results batch-write the claims first, then flip, so "complete" always has all claims;
-- a failed extraction deletes whatever claims were written and flips pending -> failed with the reason.
+  makes concurrent submissions of the same text extract it once. Whoever holds it holds a *lease*: a random
+  `lease_id` and an expiry (`lease_until`) longer than any function may run, so a live worker is never taken over;
+  an article waiting in the queue is marked `queued` so that its queue worker (and only it) may take it at once;
+- every write that ends an attempt (complete, fail) is conditional on the article still being pending under the
+  caller's lease: a worker that lost its article (deleted, or taken over after its lease lapsed) writes nothing;
+- claims and the flip pending -> complete (with the summary) go in one TransactWriteItems when they fit (up to 99
+  claims). Larger results batch-write the claims first, marked `staged`, then flip: the speaker index hides a
+  staged claim unless its article is complete (one BatchGetItem per page, only for such claims), so claims of an
+  article that is still pending, failed, or deleted are never listed. A worker whose flip loses removes its claims;
+- a failed attempt flips pending -> failed with the reason (and the usage of the attempt) first, then removes any
+  claims it wrote: the flip decides the outcome, so an ambiguous completion (committed, but reported as an error)
+  is never undone;
+- completing first removes claims a previous attempt left behind (its cleanup failed), so a complete article has
+  exactly its own claims;
+- an article pending under a live lease cannot be deleted (ArticleBusy): deleting one under extraction would race
+  the worker's claim writes. Deleting removes the article item first (conditionally), then its claims and body; a
+  DELETE that failed half-way is finished by the next one.
 """
 
 from __future__ import annotations
 
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from whosaid.errors import ConfigurationError, StorageError
-from whosaid.models import Article, ExtractionResult
+from whosaid.models import Article, ExtractionResult, Usage
 from whosaid.observability import logger
 from whosaid.storage import keys
 from whosaid.storage.aws import aws_client, error_code, translate_aws_errors
@@ -36,11 +50,20 @@ from whosaid.storage.records import ArticleError, ArticleRecord, ClaimRecord, Pa
 INLINE_BODY_MAX_BYTES = 300_000
 TRANSACTION_MAX_ITEMS = 100  # TransactWriteItems limit: up to 99 claims plus the article flip
 BATCH_MAX_ITEMS = 25  # BatchWriteItem limit
+BATCH_GET_MAX_KEYS = 100  # BatchGetItem limit
 BATCH_MAX_ATTEMPTS = 8
 
 
 class ArticleStateConflict(Exception):
     """A conditional write lost: the article is not in the state the caller expected (someone else moved it)."""
+
+
+class ArticleBusy(Exception):
+    """The article is pending under a live lease (being extracted, or queued for it): it cannot be deleted now."""
+
+
+def new_lease_id() -> str:
+    return uuid.uuid4().hex
 
 
 def _article_key(article_id: str) -> dict[str, Any]:
@@ -123,9 +146,14 @@ class ArticleStore:
         now: str,
         lease_seconds: int,
         origin: dict[str, Any] | None = None,
-    ) -> bool:
-        """Store a new article as pending (with its body) unless it exists. True if this call created it."""
+        queued: bool = False,
+    ) -> str | None:
+        """Store a new article as pending (with its body) unless it exists. The lease id if this call created it.
+
+        `queued`: the article waits for the queue worker, which may take it over before the lease lapses.
+        """
         body = article.text.encode("utf-8")
+        lease_id = new_lease_id()
         attributes: dict[str, Any] = {
             "pk": keys.article_pk(article_id),
             "sk": keys.META_SK,
@@ -142,17 +170,20 @@ class ArticleStore:
             "origin": origin,
             "created_at": now,
             "updated_at": now,
+            "lease_id": lease_id,
             "lease_until": int(time.time()) + lease_seconds,
+            "queued": True if queued else None,
             "gsi2pk": keys.ARTICLES_PARTITION,
             "gsi2sk": keys.recency_sort_key(now, article_id),
         }
+        body_version: str | None = None
         if len(body) <= self.inline_body_max_bytes:
             attributes["text"] = article.text
         else:
             # Body first: the item must never point at a body that is not there. The key is content-addressed,
             # so a racing writer of the same article writes the same bytes.
             attributes["body_key"] = keys.body_key(article_id)
-            self._put_body(attributes["body_key"], body)
+            body_version = self._put_body(attributes["body_key"], body)
         with translate_aws_errors("storing the article"):
             try:
                 self._dynamodb.put_item(
@@ -162,66 +193,114 @@ class ArticleStore:
                 )
             except Exception as exc:
                 if error_code(exc) == "ConditionalCheckFailedException":
-                    return False
+                    return None
+                if "body_key" in attributes:
+                    self._discard_body_version(attributes["body_key"], body_version)
                 raise
-        return True
+        return lease_id
 
-    def _put_body(self, key: str, body: bytes) -> None:
+    def _put_body(self, key: str, body: bytes) -> str | None:
+        """Store a body; its S3 version id (the bucket is versioned) or None."""
         if not self.bucket_name:
             raise ConfigurationError("WHOSAID_BUCKET_NAME is not set, so an article this large cannot be stored")
         with translate_aws_errors("storing the article body in S3"):
-            self.s3.put_object(Bucket=self.bucket_name, Key=key, Body=body, ContentType="text/plain; charset=utf-8")
+            response = self.s3.put_object(
+                Bucket=self.bucket_name, Key=key, Body=body, ContentType="text/plain; charset=utf-8"
+            )
+        return response.get("VersionId")
 
-    def acquire(self, article_id: str, *, now: str, lease_seconds: int, take_live_lease: bool = False) -> bool:
+    def _discard_body_version(self, key: str, version: str | None) -> None:
+        """Best effort: remove the body version this call wrote when its item could not be stored.
+
+        Only that version: a concurrent writer of the same text keeps its own (the bucket is versioned). Without a
+        version id nothing is removed: the key may be another writer's, and a retry overwrites it anyway.
+        """
+        if not version:
+            return
+        try:
+            self.s3.delete_object(Bucket=self.bucket_name, Key=key, VersionId=version)
+        except Exception:
+            logger.warning("could not remove the body of an article that was not stored", extra={"body_key": key})
+
+    def acquire(
+        self, article_id: str, *, now: str, lease_seconds: int, from_queue: bool = False, queued: bool = False
+    ) -> str | None:
         """Take over an article for (re-)extraction: a failed one, or a pending one whose worker's lease expired.
 
-        `take_live_lease` also takes a pending article whose lease is live (the queue worker of an async article,
-        which owns it by the message). True if this call now holds the article.
+        `from_queue` (the queue worker) also takes a pending article that is `queued`, lease live or not; never one
+        a live worker holds. `queued` marks the article as waiting for the queue. The new lease id, or None.
         """
-        condition = "#status = :failed OR (#status = :pending AND lease_until < :epoch)"
-        if take_live_lease:
-            condition = "#status IN (:failed, :pending)"
+        takeover = "lease_until < :epoch OR attribute_exists(queued)" if from_queue else "lease_until < :epoch"
+        condition = f"#status = :failed OR (#status = :pending AND ({takeover}))"
+        lease_id = new_lease_id()
         epoch = int(time.time())
+        update = "SET #status = :pending, updated_at = :now, lease_id = :lease_id, lease_until = :lease"
+        update += ", queued = :true REMOVE #error, #usage" if queued else " REMOVE #error, #usage, queued"
+        values: dict[str, Any] = {
+            ":pending": "pending",
+            ":failed": "failed",
+            ":now": now,
+            ":lease_id": lease_id,
+            ":lease": epoch + lease_seconds,
+            ":epoch": epoch,
+        }
+        if queued:
+            values[":true"] = True
         with translate_aws_errors("updating the article status"):
             try:
                 self._dynamodb.update_item(
                     TableName=self.table_name,
                     Key=_article_key(article_id),
-                    UpdateExpression="SET #status = :pending, updated_at = :now, lease_until = :lease REMOVE #error",
+                    UpdateExpression=update,
                     ConditionExpression=condition,
-                    ExpressionAttributeNames={"#status": "status", "#error": "error"},
-                    ExpressionAttributeValues=to_values(
-                        {
-                            ":pending": "pending",
-                            ":failed": "failed",
-                            ":now": now,
-                            ":lease": epoch + lease_seconds,
-                            **({} if take_live_lease else {":epoch": epoch}),
-                        }
-                    ),
+                    ExpressionAttributeNames={"#status": "status", "#error": "error", "#usage": "usage"},
+                    ExpressionAttributeValues=to_values(values),
                 )
             except Exception as exc:
                 if error_code(exc) == "ConditionalCheckFailedException":
-                    return False
+                    return None
                 raise
-        return True
+        return lease_id
 
-    def complete(self, article: ArticleRecord, result: ExtractionResult, *, now: str) -> None:
-        """Store the claims and flip the article pending -> complete with its summary, never half-visible."""
+    def complete(self, article: ArticleRecord, result: ExtractionResult, *, now: str, lease_id: str) -> None:
+        """Store the claims and flip the article pending -> complete with its summary, never half-visible.
+
+        Raises ArticleStateConflict, having written nothing that stays, if the article is no longer pending under
+        `lease_id` (deleted, or taken over).
+        """
         if len(result.claims) > keys.MAX_CLAIM_INDEX:
             raise StorageError(f"too many claims to store ({len(result.claims)})")
-        claim_items = [to_item(claim_attributes(article, i, c)) for i, c in enumerate(result.claims)]
+        article_id = article.article_id
+        staged = len(result.claims) >= TRANSACTION_MAX_ITEMS
+        leftovers = list(self._claim_keys(article_id))
+        if leftovers or staged:
+            # Unconditional writes (removing claims a previous attempt left behind, which would outlive this
+            # result's last index; batch-writing claims) only while this lease holds the pending article. If it
+            # already completed it (a retried call), that completion stands.
+            state = self._lease_state(article_id, lease_id)
+            if state == "completed":
+                return
+            if state != "holding":
+                raise ArticleStateConflict(article_id)
+            self._batch_write([{"DeleteRequest": {"Key": key}} for key in leftovers], "removing stale claims")
+        claim_items = [
+            to_item({**claim_attributes(article, i, c), "staged": True if staged else None})
+            for i, c in enumerate(result.claims)
+        ]
         flip = {
             "TableName": self.table_name,
-            "Key": _article_key(article.article_id),
+            "Key": _article_key(article_id),
+            # lease_id stays: it tells an ambiguous failure of this very write (committed, reported as an error and
+            # retried) from a real conflict.
             "UpdateExpression": "SET #status = :complete, claim_count = :count, speakers = :speakers, "
-            "#usage = :usage, updated_at = :now, completed_at = :now REMOVE lease_until, #error",
-            "ConditionExpression": "#status = :pending",
+            "#usage = :usage, updated_at = :now, completed_at = :now REMOVE lease_until, #error, queued",
+            "ConditionExpression": "#status = :pending AND lease_id = :lease_id",
             "ExpressionAttributeNames": {"#status": "status", "#usage": "usage", "#error": "error"},
             "ExpressionAttributeValues": to_values(
                 {
                     ":complete": "complete",
                     ":pending": "pending",
+                    ":lease_id": lease_id,
                     ":count": len(result.claims),
                     ":speakers": [s.model_dump(mode="json") for s in result.speakers],
                     ":usage": result.usage.model_dump(mode="json"),
@@ -229,58 +308,137 @@ class ArticleStore:
                 }
             ),
         }
-        if len(claim_items) < TRANSACTION_MAX_ITEMS:
-            actions = [{"Put": {"TableName": self.table_name, "Item": item}} for item in claim_items]
-            self._transact([*actions, {"Update": flip}], "storing the claims")
-            return
-        # Too many for one transaction: claims first (invisible to readers of the article until the flip).
-        self._batch_write([{"PutRequest": {"Item": item}} for item in claim_items], "storing the claims")
-        with translate_aws_errors("completing the article"):
-            try:
-                self._dynamodb.update_item(**flip)
-            except Exception as exc:
-                if error_code(exc) == "ConditionalCheckFailedException":
-                    raise ArticleStateConflict(article.article_id) from exc
-                raise
+        try:
+            if not staged:
+                actions = [{"Put": {"TableName": self.table_name, "Item": item}} for item in claim_items]
+                self._transact([*actions, {"Update": flip}], "storing the claims")
+                return
+            # Too many for one transaction: claims first, staged (hidden from every reader until the flip).
+            self._batch_write([{"PutRequest": {"Item": item}} for item in claim_items], "storing the claims")
+            with translate_aws_errors("completing the article"):
+                try:
+                    self._dynamodb.update_item(**flip)
+                except Exception as exc:
+                    if error_code(exc) == "ConditionalCheckFailedException":
+                        raise ArticleStateConflict(article_id) from exc
+                    raise
+        except ArticleStateConflict:
+            if self._lease_state(article_id, lease_id) == "completed":
+                return  # our own write, committed, then retried: it stands
+            if staged:
+                self._discard_claims(article_id)
+            raise
 
-    def fail(self, article_id: str, error: ArticleError, *, now: str) -> None:
-        """Remove any claims written for the article and flip it pending -> failed with the reason."""
-        self.delete_claims(article_id)
+    def _lease_state(self, article_id: str, lease_id: str) -> Literal["holding", "completed", "lost"]:
+        """Whether `lease_id` still holds the pending article, completed it, or lost it (deleted, taken over)."""
+        item = self._article_item(article_id)
+        if item is None or item.get("lease_id", {}).get("S") != lease_id:
+            return "lost"
+        status = item.get("status", {}).get("S")
+        return "holding" if status == "pending" else "completed" if status == "complete" else "lost"
+
+    def _discard_claims(self, article_id: str) -> None:
+        """Best effort: the claims of a completion that lost. Left behind they stay hidden (staged, article not
+        complete) and the next completion or DELETE removes them."""
+        try:
+            self.delete_claims(article_id)
+        except StorageError:
+            logger.warning("could not remove the claims of a lost completion", extra={"article_id": article_id})
+
+    def fail(
+        self, article_id: str, error: ArticleError, *, now: str, lease_id: str, usage: Usage | None = None
+    ) -> bool:
+        """Flip the article pending -> failed with the reason (and what the attempt cost), then remove any claims
+        the attempt wrote. False if the article was no longer pending under `lease_id`: its outcome stands."""
+        values: dict[str, Any] = {
+            ":failed": "failed",
+            ":pending": "pending",
+            ":lease_id": lease_id,
+            ":error": error.model_dump(),
+            ":now": now,
+        }
+        names = {"#status": "status", "#error": "error"}
+        update = "SET #status = :failed, #error = :error, updated_at = :now"
+        if usage is not None:
+            update += ", #usage = :usage"
+            names["#usage"] = "usage"
+            values[":usage"] = usage.model_dump(mode="json")
         with translate_aws_errors("marking the article failed"):
             try:
                 self._dynamodb.update_item(
                     TableName=self.table_name,
                     Key=_article_key(article_id),
-                    UpdateExpression="SET #status = :failed, #error = :error, updated_at = :now REMOVE lease_until",
-                    ConditionExpression="#status = :pending",
-                    ExpressionAttributeNames={"#status": "status", "#error": "error"},
-                    ExpressionAttributeValues=to_values(
-                        {":failed": "failed", ":pending": "pending", ":error": error.model_dump(), ":now": now}
-                    ),
+                    UpdateExpression=update + " REMOVE lease_until, queued",
+                    ConditionExpression="#status = :pending AND lease_id = :lease_id",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=to_values(values),
                 )
             except Exception as exc:
                 if error_code(exc) != "ConditionalCheckFailedException":
                     raise
-                # Someone else completed or failed it meanwhile: their outcome stands.
+                return False  # someone else completed, failed or deleted it meanwhile: their outcome stands
+        # After the flip: claims of a failed article are hidden (staged), so a failure here only leaves garbage that
+        # the next completion or DELETE removes.
+        self._discard_claims(article_id)
+        return True
 
     def delete_article(self, article_id: str) -> bool:
-        """Delete the article, its claims and its body. False if there was no such article."""
+        """Delete the article, its claims and its body. False if there was no such article.
+
+        Raises ArticleBusy while the article is pending under a live lease. The article item goes first and
+        conditionally (the commit point: no worker can complete it after that), then the claims (hidden meanwhile:
+        transactionally with the item when they fit, staged otherwise), then the body. When an earlier DELETE failed
+        half-way the item is gone: what is left of it is removed again.
+        """
         item = self._article_item(article_id)
         if item is None:
-            return False
-        # The body goes first: deleting is idempotent, so if a later step fails, DELETE again finishes the job.
-        if "body_key" in item:
-            with translate_aws_errors("deleting the article body from S3"):
-                self.s3.delete_object(Bucket=self.bucket_name, Key=item["body_key"]["S"])
+            leftovers = self.delete_claims(article_id)
+            return self._delete_body(keys.body_key(article_id), only_if_present=True) or leftovers > 0
+        epoch = int(time.time())
+        if item.get("status", {}).get("S") == "pending" and int(item.get("lease_until", {}).get("N", "0")) >= epoch:
+            raise ArticleBusy(article_id)
         claim_keys = list(self._claim_keys(article_id))
-        article_key = _article_key(article_id)
-        if len(claim_keys) < TRANSACTION_MAX_ITEMS:
-            actions = [{"Delete": {"TableName": self.table_name, "Key": key}} for key in claim_keys]
-            self._transact([*actions, {"Delete": {"TableName": self.table_name, "Key": article_key}}], "deleting")
-        else:
-            self._batch_write([{"DeleteRequest": {"Key": key}} for key in claim_keys], "deleting the claims")
-            with translate_aws_errors("deleting the article"):
-                self._dynamodb.delete_item(TableName=self.table_name, Key=article_key)
+        delete_article = {
+            "TableName": self.table_name,
+            "Key": _article_key(article_id),
+            "ConditionExpression": "attribute_exists(pk) AND (#status <> :pending OR lease_until < :epoch)",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": to_values({":pending": "pending", ":epoch": epoch}),
+        }
+        try:
+            if len(claim_keys) < TRANSACTION_MAX_ITEMS:
+                actions = [{"Delete": {"TableName": self.table_name, "Key": key}} for key in claim_keys]
+                self._transact([*actions, {"Delete": delete_article}], "deleting the article")
+            else:
+                with translate_aws_errors("deleting the article"):
+                    try:
+                        self._dynamodb.delete_item(**delete_article)
+                    except Exception as exc:
+                        if error_code(exc) == "ConditionalCheckFailedException":
+                            raise ArticleStateConflict(article_id) from exc
+                        raise
+                self._batch_write([{"DeleteRequest": {"Key": key}} for key in claim_keys], "deleting the claims")
+        except ArticleStateConflict:
+            if self._article_item(article_id) is None:
+                return True  # a concurrent DELETE won
+            raise ArticleBusy(article_id) from None  # taken for extraction meanwhile
+        if "body_key" in item:
+            self._delete_body(item["body_key"]["S"])
+        return True
+
+    def _delete_body(self, key: str, *, only_if_present: bool = False) -> bool:
+        """Delete a body; with `only_if_present`, look first and say whether there was one."""
+        if not self.bucket_name:
+            return False
+        with translate_aws_errors("deleting the article body from S3"):
+            if only_if_present:
+                try:
+                    self.s3.head_object(Bucket=self.bucket_name, Key=key)
+                except Exception as exc:
+                    if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
+                        return False
+                    raise
+            self.s3.delete_object(Bucket=self.bucket_name, Key=key)
         return True
 
     def all_claims(self, article_id: str) -> list[ClaimRecord]:
@@ -350,8 +508,43 @@ class ArticleStore:
             limit=limit,
             next_token=next_token,
             newest_first=True,
+            keep=self._without_unfinished,
         )
         return Page[ClaimRecord](items=[claim_from_item(item) for item in items], next_token=token)
+
+    def _without_unfinished(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Drop staged claims whose article is not complete (pending, failed, deleted). Claims written in the
+        completing transaction carry no mark and need no check, so most pages cost no extra read."""
+        staged_ids = sorted({item["article_id"]["S"] for item in items if "staged" in item})
+        if not staged_ids:
+            return items
+        complete = self._complete_article_ids(staged_ids)
+        return [item for item in items if "staged" not in item or item["article_id"]["S"] in complete]
+
+    def _complete_article_ids(self, article_ids: list[str]) -> set[str]:
+        complete: set[str] = set()
+        for start in range(0, len(article_ids), BATCH_GET_MAX_KEYS):
+            pending: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [_article_key(a) for a in article_ids[start : start + BATCH_GET_MAX_KEYS]],
+                    "ProjectionExpression": "article_id, #status",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(BATCH_MAX_ATTEMPTS):
+                with translate_aws_errors("reading the articles of the claims"):
+                    response = self._dynamodb.batch_get_item(RequestItems=pending)
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    if item.get("status", {}).get("S") == "complete":
+                        complete.add(item["article_id"]["S"])
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                self._sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random() / 2))
+            else:
+                raise StorageError("storage is unavailable: reading the articles of the claims failed; try again later")
+        return complete
 
     def _query_page(
         self,
@@ -364,7 +557,13 @@ class ArticleStore:
         next_token: str | None,
         newest_first: bool,
         sort_prefix: str | None = None,
+        keep: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of `limit` items (after `keep`), and the token of the next page (None on the last one).
+
+        Follows LastEvaluatedKey until the page is full: a query stops early at 1 MB (article items with inline
+        bodies reach that within a page) or returns items `keep` drops, and neither may end the list early.
+        """
         start_key = self.tokens.decode(next_token, partition, partition_attribute)
         condition = f"{partition_attribute} = :partition"
         values: dict[str, Any] = {":partition": partition}
@@ -376,18 +575,25 @@ class ArticleStore:
             "KeyConditionExpression": condition,
             "ExpressionAttributeValues": to_values(values),
             "ScanIndexForward": not newest_first,
-            # One more than asked: if it exists there is a next page, and the last page's token is exactly None.
-            "Limit": limit + 1,
         }
         if index:
             request["IndexName"] = index
         else:
             request["ConsistentRead"] = True  # the base table can: a just-completed article shows all its claims
-        if start_key:
-            request["ExclusiveStartKey"] = to_item(start_key)
-        with translate_aws_errors("listing"):
-            response = self._dynamodb.query(**request)
-        items = response.get("Items", [])
+        exclusive_start = to_item(start_key) if start_key else None
+        items: list[dict[str, Any]] = []
+        while True:
+            # One more than asked: if it exists there is a next page, and the last page's token is exactly None.
+            request["Limit"] = limit + 1 - len(items)
+            if exclusive_start:
+                request["ExclusiveStartKey"] = exclusive_start
+            with translate_aws_errors("listing"):
+                response = self._dynamodb.query(**request)
+            found = response.get("Items", [])
+            items.extend(keep(found) if keep else found)
+            exclusive_start = response.get("LastEvaluatedKey")
+            if len(items) > limit or not exclusive_start:
+                break
         if len(items) <= limit:
             return items, None
         items = items[:limit]

@@ -16,7 +16,7 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 # Article item attributes that are bookkeeping, not part of the record returned to callers.
-_ARTICLE_INTERNAL = {"pk", "sk", "entity", "gsi2pk", "gsi2sk", "lease_until", "body_key", "text"}
+_ARTICLE_INTERNAL = {"pk", "sk", "entity", "gsi2pk", "gsi2sk", "lease_until", "lease_id", "queued", "body_key", "text"}
 
 
 def _dynamo_safe(value: Any) -> Any:
