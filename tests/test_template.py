@@ -242,6 +242,18 @@ def test_table_keys_follow_the_contract(resources: dict[str, Any]) -> None:
     assert idempotency["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
+def test_article_listing_index_projects_every_listed_field_but_the_text(resources: dict[str, Any]) -> None:
+    # GET /articles reads this index: a field missing here would be silently absent from listings, and the text
+    # would make every page read up to ~300 KB per article.
+    from whosaid.storage.records import ArticleRecord
+
+    articles = _props(resources, "ArticlesTable")
+    recency = next(i for i in articles["GlobalSecondaryIndexes"] if i["IndexName"] == "by_recency")
+    assert recency["Projection"]["ProjectionType"] == "INCLUDE"
+    projected = set(recency["Projection"]["NonKeyAttributes"])
+    assert projected == (set(ArticleRecord.model_fields) - {"text"}) | {"entity"}
+
+
 def test_no_wildcard_grants(template: dict[str, Any]) -> None:
     for statement in _statements(template):
         if statement.get("Effect") != "Allow":
