@@ -285,6 +285,13 @@ def make_api_server(host: str, port: int, function: LocalFunction, routes: list[
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _proxy
 
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, PROPFIND, ...) goes to the function too, which answers it in the API's error
+            # shape; without this http.server would answer 501 with an HTML page.
+            if name.startswith("do_"):
+                return self._proxy
+            raise AttributeError(name)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass  # _proxy prints one line per request
 

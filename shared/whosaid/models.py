@@ -8,10 +8,10 @@ as submitted: `text[start:end]` is the evidence.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints, field_validator, model_validator
 
 # Long enough for any news article (the longest in the development set is ~60k characters) while keeping one
 # extraction within a Lambda's time and an LLM's budget. Documented in the README and the OpenAPI schema.
@@ -41,13 +41,17 @@ class Article(BaseModel):
         "exactly as sent.",
     )
     title: str | None = Field(default=None, max_length=1_000, description="Headline.")
-    url: AnyHttpUrl | None = Field(default=None, description="Where the article was published (http or https).")
+    # Bounded like every other field: an unbounded one could outgrow a DynamoDB item (400 KB) and fail at storage.
+    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2_048)] | None = Field(
+        default=None, description="Where the article was published (http or https, at most 2,048 characters)."
+    )
     source: str | None = Field(default=None, max_length=200, description="Publisher or outlet name.")
     published_at: datetime | None = Field(
         default=None, description="Publication date or date-time, ISO 8601 (e.g. 2021-08-04 or 2021-08-04T10:00:00Z)."
     )
     language: str | None = Field(
         default=None,
+        max_length=35,  # RFC 5646 section 4.4.1: 35 characters hold any tag in practical use
         pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
         description="BCP 47 language tag, e.g. 'en' or 'en-GB'.",
     )
@@ -59,6 +63,34 @@ class Article(BaseModel):
         if not value.strip():
             raise ValueError("text must not be blank")
         return value
+
+    @field_validator("published_at", mode="before")
+    @classmethod
+    def _published_at_not_a_number(cls, value: object) -> object:
+        # The contract is an ISO 8601 string; pydantic would otherwise read a number, or a string of digits, as a
+        # Unix timestamp ("2021" would become 1970-01-01T00:33:41Z).
+        if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
+            raise ValueError("published_at must be an ISO 8601 date or date-time string, not a number")
+        return value
+
+    @field_validator("published_at")
+    @classmethod
+    def _published_at_in_utc_range(cls, value: datetime | None) -> datetime | None:
+        # Dates are stored in UTC: an offset must not push year 1 or 9999 off the calendar there.
+        if value is not None and value.tzinfo is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise ValueError("published_at must be within years 1 to 9999 once converted to UTC") from None
+        return value
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 class Speaker(BaseModel):

@@ -9,6 +9,7 @@ generic message (the stack trace goes to the log only).
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -31,7 +33,15 @@ from whosaid.observability import logger
 
 def _json_body(body: str) -> Any:
     check_body_size(body)  # before parsing: a huge body costs nothing but this length check
-    return json.loads(body)
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        # Well-formed JSON Python will not parse: an integer over its 4300-digit limit, nesting past the recursion
+        # limit. Reported like any other unparseable body (powertools turns JSONDecodeError into json_invalid).
+        reason = "a number is too long" if isinstance(exc, ValueError) else "it is nested too deeply"
+        raise json.JSONDecodeError(reason, body, 0) from exc
 
 
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=_json_body)
@@ -71,11 +81,30 @@ def openapi_document():  # type: ignore[no-untyped-def]  # no annotation: powert
 # --- errors -------------------------------------------------------------------------------------------------------
 
 
+def _sends_non_json() -> bool:
+    """A POST whose declared body is not JSON: powertools would read forms and multipart bodies as the model."""
+    content_type = (app.current_event.headers or {}).get("content-type", "").strip().lower()
+    return (
+        app.current_event.http_method == "POST"
+        and bool(content_type)
+        and not content_type.startswith("application/json")
+    )
+
+
+def _require_json_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    # Runs after request validation, before the route: a multipart form with a "text" field passes the schema.
+    if _sends_non_json():
+        return _unsupported_media_type()
+    return next_middleware(app)
+
+
+app.use(middlewares=[_require_json_body])
+
+
 @app.exception_handler(RequestValidationError)
 def _validation_error(exc: RequestValidationError) -> Response:
     errors = list(exc.errors())
-    content_type = (app.current_event.headers or {}).get("content-type", "").strip().lower()
-    if app.current_event.http_method == "POST" and content_type and not content_type.startswith("application/json"):
+    if _sends_non_json():
         # e.g. curl -d without -H: a form body fails the schema only because it was never read as JSON
         return _unsupported_media_type()
     if any(error.get("type") == "json_invalid" for error in errors):
@@ -102,6 +131,22 @@ def _unsupported_media_type() -> Response:
     )
 
 
+@app.exception_handler([UnicodeDecodeError, binascii.Error])
+def _undecodable_body(exc: Exception) -> Response:
+    """A base64-flagged body that is not base64, or bytes that are not UTF-8 (API Gateway base64-encodes a body it
+    cannot pass as text): powertools fails decoding it before any JSON parsing."""
+    try:
+        app.current_event.decoded_body  # noqa: B018  (the property is what fails; only then is it the client's fault)
+    except (UnicodeDecodeError, binascii.Error):
+        return error_response(
+            HTTPStatus.BAD_REQUEST,
+            "invalid_json",
+            "request body is not valid JSON: it must be UTF-8 encoded text; send an object like "
+            '{"text": "...", "title": "..."}',
+        )
+    return _unexpected(exc)
+
+
 @app.exception_handler(WhosaidError)
 def _whosaid_error(exc: WhosaidError) -> Response:
     if exc.status >= 500:
@@ -121,5 +166,9 @@ def _not_found(exc: RouteNotFoundError) -> Response:
 
 @app.exception_handler(Exception)
 def _unexpected(exc: Exception) -> Response:
+    if _sends_non_json():
+        # Only body parsing runs before _require_json_body, so this is powertools failing on the form (e.g. a
+        # multipart/form-data without a boundary): the client's content type is the problem.
+        return _unsupported_media_type()
     logger.exception("unhandled error")  # the stack trace is logged, never returned
     return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error; try again later")

@@ -54,6 +54,9 @@ def _problem(error: Mapping[str, Any]) -> str:
         return f"is not an accepted field (accepted: {_ARTICLE_FIELDS})"
     if kind in ("model_attributes_type", "dict_type"):
         return "must be a JSON object with the article's fields"
+    loc = tuple(error.get("loc") or ())
+    if loc[:1] == ("query",) and isinstance(error.get("input"), list):
+        return "must be given once (it was repeated in the query string)"
     message = str(error.get("msg") or kind or "is invalid")
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)

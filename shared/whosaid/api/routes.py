@@ -32,10 +32,11 @@ def _errors(*statuses: int) -> dict[int, Any]:
     descriptions = {
         400: "Malformed JSON, or an invalid next_token or speaker.",
         404: "No such article.",
-        409: "The article is not complete yet.",
+        409: "The article is not complete yet (claims), or is being extracted (delete).",
         413: "Request body too large.",
         415: "The body is not JSON.",
         422: "The request breaks the schema: the message names the field and what to fix.",
+        500: "A bug or a misconfigured deployment (internal_error, configuration_error); details only in the logs.",
         502: "The LLM returned unusable output, or extraction failed.",
         503: "The LLM or AWS storage is unavailable; try again later.",
         504: "The LLM timed out.",
@@ -69,7 +70,7 @@ def _status_url(article_id: str) -> str:
         201: {"description": "Extracted now.", "content": {"application/json": {"model": ArticleWithClaimsResponse}}},
         200: {"description": "Stored before.", "content": {"application/json": {"model": ArticleWithClaimsResponse}}},
         202: {"description": "Queued.", "content": {"application/json": {"model": AcceptedResponse}}},
-        **_errors(400, 413, 415, 422, 502, 503, 504),
+        **_errors(400, 413, 415, 422, 500, 502, 503, 504),
     },
     tags=["articles"],
 )
@@ -91,7 +92,7 @@ def post_article(
     "GET",
     "/articles",
     summary="List articles, most recently submitted first",
-    responses={200: {"description": "A page of articles."}, **_errors(400, 422, 503)},
+    responses={200: {"description": "A page of articles."}, **_errors(400, 422, 500, 503)},
     tags=["articles"],
 )
 def list_articles(limit: Limit = 20, next_token: NextToken = None) -> ArticleListResponse:
@@ -103,7 +104,7 @@ def list_articles(limit: Limit = 20, next_token: NextToken = None) -> ArticleLis
     "GET",
     "/articles/<article_id>",
     summary="An article and its status (pending, complete, or failed with the reason)",
-    responses={200: {"description": "The article."}, **_errors(404, 503)},
+    responses={200: {"description": "The article."}, **_errors(404, 422, 500, 503)},
     tags=["articles"],
 )
 def get_article(article_id: str) -> ArticleResponse:
@@ -114,7 +115,7 @@ def get_article(article_id: str) -> ArticleResponse:
     "GET",
     "/articles/<article_id>/claims",
     summary="The claims of an article, in text order",
-    responses={200: {"description": "A page of claims."}, **_errors(400, 404, 409, 422, 503)},
+    responses={200: {"description": "A page of claims."}, **_errors(400, 404, 409, 422, 500, 503)},
     tags=["claims"],
 )
 def get_article_claims(article_id: str, limit: Limit = 20, next_token: NextToken = None) -> ClaimListResponse:
@@ -127,7 +128,7 @@ def get_article_claims(article_id: str, limit: Limit = 20, next_token: NextToken
     "/speakers/<speaker>/claims",
     summary="One speaker's claims across articles, newest first",
     description="The speaker as displayed (URL-encoded, e.g. Hazem%20Qassem), matched case- and accent-insensitively.",
-    responses={200: {"description": "A page of claims."}, **_errors(400, 422, 503)},
+    responses={200: {"description": "A page of claims."}, **_errors(400, 422, 500, 503)},
     tags=["claims"],
 )
 def get_speaker_claims(speaker: str, limit: Limit = 20, next_token: NextToken = None) -> ClaimListResponse:
@@ -140,7 +141,8 @@ def get_speaker_claims(speaker: str, limit: Limit = 20, next_token: NextToken = 
     "DELETE",
     "/articles/<article_id>",
     summary="Delete an article, its claims and its stored body",
-    responses={204: {"description": "Deleted."}, **_errors(404, 503)},
+    # "content": {} documents the empty body (without it powertools documents a JSON null).
+    responses={204: {"description": "Deleted.", "content": {}}, **_errors(404, 409, 422, 500, 503)},
     tags=["articles"],
 )
 def delete_article(article_id: str) -> Response[None]:
