@@ -325,3 +325,225 @@ def test_headline_style_statement() -> None:
     text = "Trump: My immigration plans are not set in stone\n\nEditor’s Note: this story was updated."
     (claim,) = run(text).claims
     assert (claim.speaker.name, claim.cue, claim.content) == ("Trump", ":", "My immigration plans are not set in stone")
+
+
+# --- name-calling, questions, colon quotes ----------------------------------------------------------------------
+def test_name_calling_with_a_quotation() -> None:
+    text = "Governor Ann Lee called the tax plan “a gift to the rich.”"
+    (claim,) = run(text).claims
+    assert claim.cue == "called" and claim.content == "the tax plan “a gift to the rich.”"
+    assert claim.speaker.name == "Ann Lee" and claim.quote_type == "mixed"
+
+
+def test_name_calling_a_pronoun_without_quotation() -> None:
+    text = "Mayor Tom Reyes met the council. He called them cowards for delaying the vote."
+    (claim,) = run(text).claims
+    assert claim.content == "them cowards for delaying the vote" and claim.speaker.name == "Tom Reyes"
+
+
+def test_what_someone_called_starts_at_the_relative_word() -> None:
+    text = "The merger led to what analyst Mia Park called “a race to the bottom” in the industry."
+    (claim,) = run(text).claims
+    assert claim.content == "what analyst Mia Park called “a race to the bottom”"
+    assert mention(text, claim) == "analyst Mia Park"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The ship, called the Northern Star, sailed at dawn.",
+        "The so-called reform stalled in committee.",
+        "She called a press conference for Friday.",
+        "He called for calm and called off the march.",
+        "They called him back after the meeting.",
+    ],
+)
+def test_calling_that_is_not_name_calling(text: str) -> None:
+    assert not [c for c in run(text).claims if c.cue in {"called", "calls", "calling"}]
+
+
+def test_question_whose_asker_is_never_named_is_not_a_claim() -> None:
+    # The reporter's question is attributed to nobody; only the answer is a claim, and no speaker is "unknown".
+    text = "Asked whether she would run again, Governor Ann Lee said she had not decided."
+    (said,) = run(text).claims
+    assert said.speaker.name == "Ann Lee" and said.content == "she had not decided"
+
+
+def test_question_names_the_asker_when_written() -> None:
+    text = "The mayor smiled when asked by reporters if the budget would pass."
+    (claim,) = run(text).claims
+    assert claim.content == "if the budget would pass" and mention(text, claim) == "reporters"
+
+
+def test_asked_with_an_object_and_a_request() -> None:
+    text = "The governor asked lawmakers to delay the vote until March."
+    (claim,) = run(text).claims
+    assert claim.content == "lawmakers to delay the vote until March" and claim.cue == "asked"
+    assert run("She asked him a question about the weather.").claims == []
+
+
+def test_colon_introduced_quotation_after_a_name() -> None:
+    text = "The surge does not surprise pollster Dana Whitfield: “Newcomers always rise after early contests.”"
+    (claim,) = run(text).claims
+    assert claim.cue == ":" and claim.quote_type == "direct"
+    assert claim.content == "“Newcomers always rise after early contests.”" and claim.speaker.name == "Dana Whitfield"
+
+
+def test_linked_headline_by_a_byline_is_not_a_claim() -> None:
+    text = "—“Museum to close in December,” by Times’ Jane Roe: “The small museum will shut its doors next month.”"
+    assert not [c for c in run(text).claims if c.cue == ":"]
+
+
+# --- boundaries --------------------------------------------------------------------------------------------------
+def test_inverted_speaker_with_lowercase_premodifier_and_relative_clause() -> None:
+    text = (
+        "“The race is tight,” said former Gov. Jim Walsh of Ohio.\n\n"
+        "“It is not over,” said one adviser who spoke on condition of anonymity."
+    )
+    walsh, adviser = run(text).claims
+    assert walsh.speaker.name == "Jim Walsh" and walsh.content == "“The race is tight,”"
+    assert mention(text, adviser) == "one adviser" and adviser.content == "“It is not over,”"
+
+
+def test_quote_continues_after_a_speech_clause_with_appositive() -> None:
+    text = "“We lost,” said Ray Dunn, a pollster who worked on the campaign. “Nobody saw it coming.”"
+    (claim,) = run(text).claims
+    assert claim.content == text and mention(text, claim) == "Ray Dunn, a pollster who worked on the campaign"
+
+
+def test_speaker_after_a_title_in_quotation_marks() -> None:
+    text = "Speaking on “Meet the Press,” Senator Jo Hart said the bill would fail."
+    (claim,) = run(text).claims
+    assert claim.speaker.name == "Jo Hart" and claim.content == "the bill would fail"
+
+
+def test_second_speakers_clause_ends_the_first_content() -> None:
+    text = "Smith said the plan would fail, but Jones said it would work."
+    first, second = run(text).claims
+    assert first.content == "the plan would fail" and first.speaker.name == "Smith"
+    assert second.content == "it would work" and second.speaker.name == "Jones"
+
+
+def test_same_speaker_second_verb_after_a_quotation() -> None:
+    text = "Mayor Lee called the plan “reckless,” and said the council would block it."
+    called, said = run(text).claims
+    assert called.content == "the plan “reckless,”" and said.content == "the council would block it"
+    assert called.speaker.name == said.speaker.name == "Lee"
+
+
+def test_object_belongs_to_accusations_and_praise() -> None:
+    text = "The senator accused the agency of hiding the report."
+    (claim,) = run(text).claims
+    assert claim.content == "the agency of hiding the report"
+
+
+def test_time_and_preposition_after_the_cue_are_not_content() -> None:
+    claims = run("The minister said Tuesday the talks had failed.\n\nShe complained about the long delays.").claims
+    assert [c.content for c in claims] == ["the talks had failed", "the long delays"]
+
+
+def test_leading_discourse_marker_and_dateline_are_not_content() -> None:
+    claims = run(
+        "In fact, the deal is dead, the minister said.\n\n"
+        "LONDON (Reuters) - The bank will raise rates in May, according to two sources."
+    ).claims
+    assert [c.content for c in claims] == ["the deal is dead", "The bank will raise rates in May"]
+
+
+def test_relative_and_conditional_fronted_content() -> None:
+    claims = run(
+        "Voters backed a measure which critics say will raise taxes.\n\n"
+        "If the deal collapses, the analyst said, markets will fall."
+    ).claims
+    assert claims[0].content == "which critics say will raise taxes"
+    assert claims[1].content == "If the deal collapses, the analyst said, markets will fall"
+
+
+def test_according_to_an_abbreviated_or_dotted_source() -> None:
+    claims = run(
+        "According to Rep. Jo Hart, the probe found nothing.\n\n"
+        "The figure is closer to 15 percent, according to Factcheck.org.\n\n"
+        "Union members backed him by 20 points, according to polling by the A.F.L.-C.I.O., even as others did not."
+    ).claims
+    assert [(c.speaker.name, c.content) for c in claims] == [
+        ("Jo Hart", "the probe found nothing"),
+        ("Factcheck.org", "The figure is closer to 15 percent"),
+        ("polling by the A.F.L.-C.I.O.", "Union members backed him by 20 points"),
+    ]
+
+
+def test_participle_after_a_narrated_clause_takes_the_sentence_subject() -> None:
+    text = "WASHINGTON — Sen. Jo Hart (D-Vt.) defended the bill on Monday, saying it would create jobs."
+    (claim,) = run(text).claims
+    assert claim.cue == "saying" and claim.speaker.name == "Jo Hart" and claim.content == "it would create jobs"
+
+
+# --- pronouns ------------------------------------------------------------------------------------------------------
+def test_pronoun_without_earlier_speaker_resolves_to_the_nearest_full_name() -> None:
+    text = (
+        "Maria Gonzalez has run the shelter since 2009. Volunteers arrive each morning and the line grows longer "
+        "every winter, with families waiting outside in the cold for hours before the doors open at eight. "
+        "The city cut its grant last year and donations have fallen since the spring, leaving the kitchen short of "
+        "staff and food on most weekends. Local churches help where they can, but the need keeps growing. "
+        "“We cannot keep up,” she said."
+    )
+    (claim,) = run(text).claims
+    assert claim.speaker.name == "Maria Gonzalez" and claim.speaker.type == "person"
+
+
+def test_pronoun_skips_places_and_possessives() -> None:
+    text = "Iowa’s caucus results surprised Hillary Clinton’s aides. “It was close,” she said."
+    (claim,) = run(text).claims
+    assert claim.speaker.name == "Hillary Clinton" and claim.speaker.type == "person"
+
+
+def test_unresolvable_pronoun_stays_a_person() -> None:
+    (claim,) = run("“It was close,” she said.").claims
+    assert claim.speaker.name == "she" and claim.speaker.type == "person"
+
+
+def test_asked_names_the_question_not_who_was_asked() -> None:
+    (claim,) = run("Reporters asked the mayor how she would pay for the bridge.").claims
+    assert claim.content == "how she would pay for the bridge" and claim.speaker.name == "Reporters"
+
+
+def test_opening_conjunction_is_not_according_to_content() -> None:
+    (claim,) = run("But, according to two aides, the plan is dead.").claims
+    assert claim.content == "the plan is dead" and claim.speaker.type == "anonymous"
+
+
+def test_participle_with_a_subject_of_its_own() -> None:
+    text = "Voters view her as ready, with 50 percent saying she is prepared for the job."
+    (claim,) = run(text).claims
+    assert claim.cue == "saying" and mention(text, claim) == "50 percent"
+    assert claim.content == "she is prepared for the job"
+    assert run("He defended the plan, while saying little about its cost.").claims == []
+
+
+def test_title_case_headline_statement() -> None:
+    text = "Governor Says New Bridge Will Open In May\n\nThe bridge has been closed for two years."
+    (claim,) = run(text).claims
+    assert (claim.speaker.name, claim.cue, claim.content) == ("Governor", "Says", "New Bridge Will Open In May")
+
+
+def test_transcript_turns_are_direct_claims_of_their_speakers() -> None:
+    text = (
+        "The interview aired on Sunday.\n\n"
+        "JANE ROE: Do you think the bill will pass this year?\n\n"
+        "SMITH: I think it will pass before the summer recess.\n\n"
+        "UPDATE: This story has been updated."
+    )
+    claims = run(text).claims
+    assert [(c.speaker.name, c.quote_type, c.content) for c in claims] == [
+        ("Jane Roe", "direct", "Do you think the bill will pass this year?"),
+        ("Smith", "direct", "I think it will pass before the summer recess."),
+    ]
+    assert all(c.speaker.type == "person" and c.cue == ":" for c in claims)
+    # One capitalised label alone is a headline kicker, not a transcript.
+    assert run("BREAKING: The bridge will close on Monday for repairs.").claims == []
+
+
+def test_expressed_concern_keeps_the_complementiser_in_the_content() -> None:
+    (claim,) = run("Several senators expressed concern that the deal would fail.").claims
+    assert claim.cue == "expressed concern" and claim.content == "that the deal would fail"
+    assert claim.speaker.type == "anonymous"

@@ -17,6 +17,9 @@ from whosaid.models import Claim, Speaker
         ("CWA President Chris Shelton", "CWA President", "Chris Shelton"),
         ("Qassem", None, "Qassem"),
         ("the sources", None, "the sources"),
+        # The word after "of" completes the role; a title stays in it.
+        ("Secretary of State John Kerry", "Secretary of State", "John Kerry"),
+        ("former Gov. Jim Walsh", "former Gov.", "Jim Walsh"),
     ],
 )
 def test_split_role_name(mention: str, role: str | None, name: str) -> None:
@@ -33,13 +36,23 @@ def test_split_role_name(mention: str, role: str | None, name: str) -> None:
         ),
         ("a senior administration official", "a senior administration official", "anonymous"),
         ("a Hamas statement", "Hamas", "organization"),
-        ("the State Department", "the State Department", "organization"),
+        ("the State Department", "State Department", "organization"),
         ("Hazem Qassem", "Hazem Qassem", "person"),
         ("he", "he", "person"),
         ("NATO", "NATO", "organization"),
-        # A description built on a proper name drops its article; a capitalised title keeps it.
+        # A name built on a proper name drops its article (one entity, one name wherever the mention stands).
         ("The Hamas leadership delegation", "Hamas leadership delegation", "organization"),
-        ("The New York Times", "The New York Times", "organization"),
+        ("The New York Times", "New York Times", "organization"),
+        ("the New York Times", "New York Times", "organization"),
+        # A possessive or a contraction names the same speaker; an outlet's possessive is the person's role.
+        ("Hillary Clinton’s", "Hillary Clinton", "person"),
+        ("He’s", "He", "person"),
+        ("Fox News’ Jane Roe", "Jane Roe", "person"),
+        ("Texas", "Texas", "organization"),
+        ("Several senators", "Several senators", "anonymous"),
+        # Where a person is from is not their name.
+        ("former Gov. Jim Walsh of Ohio", "Jim Walsh", "person"),
+        ("Jane Roe of the Brookings Institution", "Jane Roe", "person"),
     ],
 )
 def test_parse_mention(mention: str, name: str, type_: str) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 
+from whosaid.extraction.rules.constructions import find_asked, find_called, find_colon_quotes
 from whosaid.extraction.rules.cues import stance_for
 from whosaid.extraction.rules.patterns import (
     Found,
@@ -20,13 +22,14 @@ from whosaid.extraction.rules.patterns import (
     find_reported,
 )
 from whosaid.extraction.rules.text import Layout, layout
-from whosaid.extraction.speakers import PRONOUNS, parse_mention, unify_speakers
+from whosaid.extraction.speakers import PRONOUNS, ParsedMention, is_place, parse_mention, unify_speakers
 from whosaid.models import Article, Claim, ExtractionResult, QuoteType, Speaker, Usage
 
 _CAPITALISED_NAME = re.compile(
     r"(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen)\.\s+)?[A-Z][\w’'\-]+(?:\s+(?:[A-Z]\.\s+)?[A-Z][\w’'\-]+)+|"
     r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen)\.\s+[A-Z][\w’'\-]+"
 )
+_POSSESSIVE_END = re.compile(r"(?:’s|'s|’|')$")
 _CAPITALISED_ANY = re.compile(r"[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+)*")
 _SENTENCE_INITIAL_NOISE = frozenset(
     ["The", "A", "An", "In", "On", "At", "But", "And", "For", "As", "If", "When", "While", "After", "Before"]
@@ -39,7 +42,7 @@ def _sentence_initial(text: str, pos: int) -> bool:
 
 
 def _quote_type(text: str, content: tuple[int, int], kind: str) -> QuoteType:
-    if kind == "direct":
+    if kind in ("direct", "transcript"):
         return "direct"
     return "mixed" if re.search(r"[“”\"]|''", text[content[0] : content[1]]) else "indirect"
 
@@ -61,8 +64,15 @@ def extract_claims(text: str, title: str | None = None) -> list[Claim]:
     reported = find_reported(page, taken, direct)
     taken += [f.content for f in reported] + [f.cue for f in direct + reported]
     according = find_according(page, taken)
+    taken += [f.content for f in according]
+    called = find_called(page, taken)
+    asked = find_asked(page, taken + [f.content for f in called])
+    colon = find_colon_quotes(page, taken)
     headlines = find_headline_statements(page)
-    found = _dedupe(direct + reported + according + headlines)
+    found = _dedupe(direct + reported + according + colon + called + asked + headlines)
+    # A claim is attributed to someone: a question whose asker the text never names ("Asked whether …, X said")
+    # is the reporter's, not a speaker's. (The asked construction still claims its span, so nothing else takes it.)
+    found = [f for f in found if f.speaker is not None]
     found.sort(key=lambda f: f.content[0])
     claims = [_to_claim(page, f) for f in found]
     claims = _resolve_pronouns(page, found, claims)
@@ -94,6 +104,9 @@ def _to_claim(page: Layout, f: Found) -> Claim:
         if parsed and parsed.name
         else Speaker(name="unknown", type="other")
     )
+    if f.kind == "transcript":
+        # A transcript labels its speakers in capitals ("JAKE TAPPER"): a person, named as usual.
+        speaker = Speaker(name=mention.title(), type="person")
     return Claim(
         speaker=speaker,
         cue=cue,
@@ -103,7 +116,7 @@ def _to_claim(page: Layout, f: Found) -> Claim:
         content_span=f.content,
         speaker_span=f.speaker,
         cue_span=f.cue,
-        confidence=0.9 if f.kind == "direct" else 0.7,
+        confidence=0.9 if f.kind in ("direct", "transcript") else 0.7,
         grounding="exact",
         extractor="rules",
     )
@@ -137,31 +150,49 @@ def _antecedent(text: str, position: int, pronoun: str, history: list[Speaker]) 
     wanted = {"he": ("person",), "she": ("person",), "i": ("person",), "it": ("organization", "other")}.get(
         pronoun, ("anonymous", "organization", "other", "person")
     )
+    personal = pronoun in {"he", "she", "i"}
     # A name written since the last claim's speaker is a better antecedent than an older speaker.
     window_start = max(0, position - 400)
-    window = text[window_start:position]
-    pattern = _CAPITALISED_NAME if pronoun in {"he", "she", "i"} else _CAPITALISED_ANY
-    for m in reversed(list(pattern.finditer(window))):
-        words = m.group().split()
-        if words[0] in _SENTENCE_INITIAL_NOISE or (
-            _sentence_initial(text, window_start + m.start()) and len(words) == 1
-        ):
-            continue
-        parsed = parse_mention(m.group(), text)
+    single: Speaker | None = None  # the nearest one-word name, when nothing better turns up
+    for parsed, words in _names_before(text, window_start, position, pronoun):
         if parsed.type not in wanted:
             continue
         known = next((s for s in reversed(history) if s.name.split()[-1] == parsed.name.split()[-1]), None)
         if known is not None:
             return known
-        if pronoun in {"he", "she", "i"} and len(words) >= 2:
+        if personal and len(words) >= 2:
             return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
         if pronoun == "it" and parsed.type == "organization":
             return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
+        if personal:
+            single = Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
         break
     for speaker in reversed(history):
         if speaker.type in wanted:
             return speaker
-    return None
+    if personal:
+        # No speaker yet: the nearest full name of a person written anywhere before, else the one-word name.
+        for parsed, words in _names_before(text, 0, window_start, pronoun):
+            if parsed.type == "person" and len(words) >= 2:
+                return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
+    return single
+
+
+def _names_before(text: str, start: int, end: int, pronoun: str) -> Iterator[tuple[ParsedMention, list[str]]]:
+    """Capitalised names between `start` and `end`, nearest first, without sentence-initial words, places and
+    their possessive "’s"."""
+    pattern = _CAPITALISED_NAME if pronoun in {"he", "she", "i"} else _CAPITALISED_ANY
+    for m in reversed(list(pattern.finditer(text, start, end))):
+        mention = _POSSESSIVE_END.sub("", m.group())
+        words = mention.split()
+        if (
+            not words
+            or words[0] in _SENTENCE_INITIAL_NOISE
+            or (_sentence_initial(text, m.start()) and len(words) == 1)
+            or is_place(mention)
+        ):
+            continue
+        yield parse_mention(mention, text), words
 
 
 __all__ = ["RulesExtractor", "extract_claims"]

@@ -112,6 +112,8 @@ CUE_LEMMA: dict[str, str] = {form: lemma for lemma, forms in _VERBS.items() for 
 
 # Verbs whose object (the addressee) sits between the cue and the content: "told reporters that ...".
 ADDRESSEE_VERBS = frozenset({"tell", "ask", "accuse", "urge", "praise", "criticize", "advise"})
+# Of those, verbs whose object belongs to what was said: "accused Smith of lying", "urged Congress to act".
+OBJECT_IN_CONTENT = frozenset({"accuse", "urge", "praise", "criticize", "ask"})
 # Forms that are also plural nouns ("user reports", "his claims"): a cue only right after a name or a pronoun.
 NOUN_LIKE = frozenset(
     {"reports", "notes", "claims", "tweets", "warns", "calls", "posts", "demands", "cites", "asks"}
@@ -144,7 +146,7 @@ EXPRESS_RE = re.compile(
     r"\b(?P<verb>expressed|voiced|expresses|voices|expressing)\s+(?:its|his|her|their|our|the|a|an|full|deep|great)?\s*"
     r"(?:\w+\s+)?(?:appreciation|concern|hope|support|regret|gratitude|optimism|confidence|opposition|satisfaction|"
     r"dismay|anger|frustration|disappointment|surprise|skepticism|doubts?|fears?|thanks|condolences|understanding)"
-    r"(?:\s+(?:for|that|about|over|at|with|of|regarding))?\b"
+    r"(?:\s+(?:for|about|over|at|with|of|regarding))?\b"
 )
 ACCORDING_RE = re.compile(r"\b[Aa]ccording\s+to\b")
 

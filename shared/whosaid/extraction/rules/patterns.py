@@ -16,6 +16,7 @@ from whosaid.extraction.rules.cues import (
     EXPRESS_RE,
     MARKED_ONLY,
     NOUN_LIKE,
+    OBJECT_IN_CONTENT,
     PARTICIPLES,
 )
 from whosaid.extraction.rules.text import Layout, Span
@@ -38,7 +39,7 @@ class Found:
 _TOKEN = re.compile(r"[^\s]+")
 _STRONG_BOUNDARY = _wordset(
     """which where when while because but although though since if whether as so whom whose unless until once
-    after before than or nor yet because"""
+    after before than or nor yet because what"""
 )
 _AUX = _wordset("""is was were are be been being has have had did does do will would could should can may might""")
 _LEADING_ADVERBS = _wordset(
@@ -112,7 +113,7 @@ def _good_subject(text: str, tokens: list[tuple[int, int]], max_tokens: int) -> 
     words = [_bare(text[s:e]) for s, e in tokens]
     if any(c in text[tokens[0][0] : tokens[-1][1]] for c in "<>=@/|#"):
         return False  # markup, handles and URLs are not speakers
-    if any(w in _AUX for w in words) or any(w in _STRONG_BOUNDARY for w in words[1:]):
+    if any(w in _AUX for w in words) or any(w in _STRONG_BOUNDARY for w in words[1:]) or words == ["when"]:
         return False
     if words[-1] in _DETERMINERS - {"one", "two", "three"} or words[-1] in {
         "to",
@@ -126,6 +127,10 @@ def _good_subject(text: str, tokens: list[tuple[int, int]], max_tokens: int) -> 
         return False
     if first[0].isupper() or first[0].isdigit() or words[0] in _DETERMINERS or words[0] in _PRONOUNS:
         return True
+    if len(words) == 1 and (words[0] in _LEADING_ADVERBS or words[0] in {"what", "when", "where", "how", "why"}):
+        return False  # "… but now said": an adverb, not a subject
+    if len(words) == 1 and words[0].endswith("ed"):
+        return False  # "who did not want to be named said": a participle, not a subject
     # A short lowercase plural subject: "officials said", "aides to the governor told".
     return len(tokens) <= 6
 
@@ -144,8 +149,13 @@ def speaker_before(text: str, start: int, cue_start: int) -> Span | None:
     if text[end - 1] == ",":
         # "Brian Fallon, a spokesman for the campaign, said": the name and its appositive.
         for m in _APPOSITIVE.finditer(text, start, end):
-            if m.group("sp").split()[0] not in _NOT_NAME_STARTS:
+            words = m.group("sp").split()
+            if words[0] not in _NOT_NAME_STARTS:
                 return m.start("sp"), end
+            # "But Jane Roe, the director, said": the name starts after the sentence's opening word.
+            rest = re.match(r"\S+\s+(?=[A-Z])", m.group("sp"))
+            if rest and len(words) > 2 and words[1] not in _NOT_NAME_STARTS:
+                return m.start("sp") + rest.end(), end
         # "Another pollster, David Woodard of Clemson University, said": the whole clause is the mention.
         segment_start = start
         for b in re.finditer(r"[;:]\s*", text[start:end]):
@@ -165,12 +175,15 @@ def speaker_before(text: str, start: int, cue_start: int) -> Span | None:
     for m in re.finditer(r"[,;:—–]\s*|\s-\s", text[start:end]):
         clause_start = start + m.end()
     tokens = _words(text, clause_start, end)
+    # A closing quote mark or a dash left over from the previous clause ('“Hannity,” Newt Gingrich said') is no word.
+    while tokens and not any(ch.isalnum() for ch in text[tokens[0][0] : tokens[0][1]]):
+        tokens = tokens[1:]
     while len(tokens) > 1 and _bare(text[tokens[0][0] : tokens[0][1]]) in _LEADING_WORDS:
         tokens = tokens[1:]
     if _good_subject(text, tokens, 30):
         return tokens[0][0], tokens[-1][1]
     # Backward: stop at a conjunction, a relative word, an auxiliary or a complementiser "that".
-    tokens = _words(text, clause_start, end)
+    tokens = [t for t in _words(text, clause_start, end) if any(ch.isalnum() for ch in text[t[0] : t[1]])]
     picked: list[tuple[int, int]] = []
     for i in range(len(tokens) - 1, -1, -1):
         word = _bare(text[tokens[i][0] : tokens[i][1]])
@@ -212,20 +225,67 @@ _SUBJECT = re.compile(
 )
 
 
+# A dateline ("WASHINGTON — ", "LONDON (Reuters) - ") and an opening adverbial ("In May, ") before the subject.
+_DATELINE = re.compile(r"[A-Z][A-Z .,’'-]{2,40}(?:\s*\([^()]{1,30}\))?\s*(?:—|–|--|-)\s*")
+_OPENER = re.compile(
+    r"(?:(?:But|And|So|Yet|Still|Meanwhile|However|Later|Earlier|Then|Instead)\s*,?\s+)?"
+    r"(?:(?:On|In|At|During|After|Before|Since|Last|This|Earlier|Later|For|With|By|As|When|While|Asked|"
+    r"[A-Z][a-z]+ing)\s+[^,]{1,80},\s+)?"
+)
+_VERB_LIKE = re.compile(r"^(?:[a-z]+ed|also|then|later|still|again|never|[a-z]+ly|" + "|".join(sorted(_AUX)) + r")$")
+
+
+def _skip_dateline(text: str, start: int, end: int) -> int:
+    """'WASHINGTON (Reuters) - The plan …' -> 'The plan …': a dateline is the publisher's, not what was said."""
+    m = _DATELINE.match(text, start, end)
+    return m.end() if m and m.end() < end else start
+
+
 def sentence_subject(text: str, s_start: int, limit: int) -> Span | None:
     """The subject at the start of a sentence, for a participle cue later in it ('He issued a statement, saying …')."""
     m = _SUBJECT.match(text[s_start:limit])
-    if not m:
-        return None
-    sp = (s_start + m.start("sp"), s_start + m.end("sp"))
-    first = text[sp[0] : sp[1]].split()[0]
-    return None if first in {"The", "A", "An"} and len(text[sp[0] : sp[1]].split()) < 2 else sp
+    if m:
+        sp = (s_start + m.start("sp"), s_start + m.end("sp"))
+        words = text[sp[0] : sp[1]].split()
+        if not (words[0] in {"The", "A", "An"} and len(words) < 2) and not (
+            words[0] in _NOT_NAME_STARTS and len(words) < 2
+        ):
+            return sp
+    # Otherwise the words before the first verb-like word ('A spokeswoman for Janney also declined …',
+    # 'WASHINGTON — Sen. Jane Roe (D-Vt.) defended …').
+    pos = s_start
+    for opener in (_DATELINE, _OPENER):
+        o = opener.match(text, pos, limit)
+        if o:
+            pos = o.end()
+    tokens = _words(text, pos, min(limit, pos + 200))
+    for i, (ts, te) in enumerate(tokens[:12]):
+        word = text[ts:te]
+        if i > 0 and (_VERB_LIKE.match(word) or word in CUE_LEMMA or _SECOND_PREDICATE.fullmatch(word)):
+            picked = tokens[:i]
+            if "," in text[pos : picked[-1][1]] or not _good_subject(text, picked, 10):
+                return None
+            if not (text[picked[0][0]].isupper() or _bare(text[picked[0][0] : picked[0][1]]) in _DETERMINERS):
+                return None
+            if len(picked) == 1 and text[picked[0][0] : picked[0][1]] in _NOT_NAME_STARTS:
+                return None  # "When asked …": an opening subordinator, not a subject
+            return picked[0][0], picked[-1][1]
+    return None
 
 
+_PREMODIFIERS = _wordset(
+    """former then longtime veteran senior top acting retired outgoing incoming fellow chief deputy interim
+    freshman republican democratic conservative liberal progressive independent state house senate"""
+)
+# 'said Gov. Jim Hodges in an interview' / '…, who …': the mention ends before the adverbial or relative clause.
+_SPEAKER_AFTER_TAIL = re.compile(
+    r"\s+(?:(?:in|on|at|during|via|to|after|before|from)\s+(?:an?|the|his|her|their|its|[A-Z])[^,.;:!?“”\"]{0,60}|"
+    r"(?:who|whom|whose)\b[^.;:!?“”\"]{0,200})(?=\s*(?:[,.;:!?]|$))"
+)
 _SPEAKER_AFTER = re.compile(
     r"^\s+(?P<sp>(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|St|Jr|Sgt|Capt|Prof)\.|[\w’'\-()&]+)"
-    r"(?:\s+(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|St|Jr|Sgt|Capt|Prof)\.|[A-Z]\.|[\w’'\-()&]+)){0,7}?)"
-    r"(?=\s*(?:[,.;:!?]|$))"
+    r"(?:\s+(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|St|Jr|Sgt|Capt|Prof)\.|[A-Z]\.|\([^()\s]{1,12}\)|[\w’'\-()&]+)){0,7}?)"
+    rf"(?=(?:{_SPEAKER_AFTER_TAIL.pattern})?\s*(?:[,.;:!?]|$))"
 )
 
 
@@ -236,8 +296,13 @@ def speaker_after(text: str, pos: int, limit: int) -> Span | None:
     if not m:
         return None
     s, e = pos + m.start("sp"), pos + m.end("sp")
+    tail = _SPEAKER_AFTER_TAIL.match(text, e, limit)
+    if tail and any(_bare(w) in _AUX for w in tail.group().split()[:8]) and not re.match(r"\s+who", tail.group()):
+        return None  # "said Clinton’s response to Trump was undercut …": a clause, not a speaker
     first = text[s:e].split()[0]
-    if not (first[0].isupper() or first.lower() in _DETERMINERS or first.lower() in _PRONOUNS):
+    # "said former Gov. Jim Hodges": a lowercase premodifier may stand before a name.
+    premodified = first.lower() in _PREMODIFIERS and any(w[0].isupper() for w in text[s:e].split()[1:])
+    if not (first[0].isupper() or first.lower() in _DETERMINERS or first.lower() in _PRONOUNS or premodified):
         return None
     if any(_bare(w) in _AUX or _bare(w) == "that" for w in text[s:e].split()):
         return None
@@ -262,7 +327,8 @@ def speaker_after(text: str, pos: int, limit: int) -> Span | None:
         return None
     # An appositive may follow ("said John Kirby, a spokesman"): keep it in the mention as the annotators do.
     rest = text[e:limit]
-    appositive = re.match(r"^,\s+(?:an?|the|who|his|her|their)\b[^“”\"]*?(?=[.;!?]?\s*$)", rest)
+    # It ends with the speech clause: at the paragraph's end or where the next quotation opens.
+    appositive = re.match(r"^,\s+(?:an?|the|who|his|her|their)\b(?:(?!'')[^“”\"])*?(?=[.;!?]?\s*(?:$|[“\"]|''))", rest)
     if appositive:
         e += appositive.end()
     return s, e
@@ -277,6 +343,11 @@ def _is_passive(text: str, cue_start: int) -> bool:
 
 
 _ABBREVIATION_DOT = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|St|Jr|Sr|Sgt|Capt|Prof|Rev|[A-Z])\.")
+
+
+def _mask_dot(m: re.Match[str]) -> str:
+    """'Sen.' -> 'Senx': an abbreviation's dot hidden, offsets kept."""
+    return m.group()[:-1] + "x"
 
 
 def _sentence_break(segment: str) -> bool:
@@ -317,7 +388,7 @@ def _clause_end(text: str, pos: int, para_end: int) -> int:
     stop = re.search(r"[.,;:!?]|$", _ABBREVIATION_DOT.sub(lambda m: "x" * len(m.group()), text[pos:limit]))
     end = pos + (stop.start() if stop else 0)
     if text[end : end + 1] == ",":
-        role = re.match(r",\s+[^.;:!?“”\"]{1,120}?[.,:]\s*(?=[“\"]|'')", text[end:limit])
+        role = re.match(r",\s+(?:(?!'')[^.;:!?“”\"]){1,120}?[.,:]\s*(?=[“\"]|'')", text[end:limit])
         if role and not CUE_RE.search(role.group()):
             return end + role.end() - 1
     return end
@@ -426,6 +497,12 @@ def _content_offset(m: re.Match[str]) -> int:
     return m.end()
 
 
+# What 'asked' puts to someone: a question ('asked whether …', 'asked voters which …') or a request ('asked X to …').
+_ASKED_WHAT = re.compile(
+    r"\s+(?:about\b|(?:[\w’'.-]+\s+){0,4}?(?:(?P<wh>whether|if|why|how|what|who|which|where|when)|to)\b)"
+)
+
+
 def _content_start_after_cue(text: str, lemma: str, cue_end: int, limit: int) -> int | None:
     rest = text[cue_end:limit]
     if not rest.strip(" .!?,;:"):
@@ -433,18 +510,46 @@ def _content_start_after_cue(text: str, lemma: str, cue_end: int, limit: int) ->
     m = _TAIL_THAT.match(rest) or _TAIL_PUNCT.match(rest)
     if m:
         return cue_end + _content_offset(m)
-    if lemma in ADDRESSEE_VERBS:
+    asked = _ASKED_WHAT.match(rest) if lemma == "ask" else None
+    if lemma == "ask" and asked is None:
+        return None  # "asked him a question", "asked for directions" name no question or request
+    if asked is not None and asked.group("wh"):
+        return cue_end + asked.start("wh")  # "asked Trump how he would pay": the question, not who was asked
+    if lemma in ADDRESSEE_VERBS and lemma not in OBJECT_IN_CONTENT:
         m = _ADDRESSEE_THAT.match(rest) or _ADDRESSEE.match(rest)
         if m:
             return cue_end + _content_offset(m)
         return None
+    if lemma in _PREPOSITION_VERBS:
+        prep = _PREPOSITION.match(rest)
+        if prep and rest[prep.end() :].strip(" .!?,;:"):
+            return cue_end + prep.end() + len(rest) - prep.end() - len(rest[prep.end() :].lstrip())
     if _TAIL_ONLY.match(rest) or lemma in MARKED_ONLY:
         return None
     if re.match(r"\s+by\b", rest):
         return None  # "described by …": a passive participle, not a speech act
     if rest[:1].isspace():
-        return cue_end + len(rest) - len(rest.lstrip())
+        # "said Tuesday he …" / "warned about a crash": the time and the preposition belong to the cue.
+        lead = _LEADING_TIME.match(rest)
+        offset = lead.end() if lead else 0
+        if lemma in _PREPOSITION_VERBS:
+            prep = _PREPOSITION.match(rest, offset)
+            offset = prep.end() if prep else offset
+        return cue_end + offset + len(rest) - offset - len(rest[offset:].lstrip())
     return None
+
+
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_LEADING_TIME = re.compile(
+    rf"\s+(?:(?:on\s+)?{_WEEKDAY}(?:\s+(?:night|morning|afternoon|evening))?|today|yesterday|tonight|recently|"
+    r"repeatedly|again|publicly|privately|flatly|however|also|(?:last|this)\s+(?:week|month|year|night|weekend))"
+    r"(?:\s*,)?(?=\s+(?:he|she|they|it|we|I|you|the|a|an|his|her|their|its|there|[A-Z“\"]))"
+)
+# Verbs whose content follows a preposition: "complained about the delay", "warned of a crash".
+_PREPOSITION_VERBS = frozenset(
+    {"complain", "warn", "joke", "brag", "boast", "comment", "speculate", "testify", "remark", "hint", "quip"}
+)
+_PREPOSITION = re.compile(r"\s+(?:about|of|on|over|against)\b")
 
 
 # A comma then one of these ends reported content: what follows is the reporter's, not the speaker's.
@@ -454,28 +559,79 @@ _AFTERTHOUGHT = frozenset({"who", "which", "when", "where", "whose"})
 def _cut_participle(text: str, start: int, end: int) -> tuple[int, re.Match[str] | None]:
     """Content ends before ', adding that …' / ', denying …' (the participle starts a claim of its own), before
     another trailing participle clause (', putting them at odds …') and before a lone dash's afterthought."""
-    for m in re.finditer(r",?\s+(?:(?P<conj>and|while|before|after)\s+)?(?=(\w+))", text[start:end]):
-        word = m.group(2)
-        if (not m.group().startswith(",") and m.group("conj") != "and") or _in_quote_text(
-            text, start, start + m.start()
+    later_cues = [c for c in CUE_RE.finditer(text, start, end) if c.group("verb") not in PARTICIPLES]
+    for m in re.finditer(
+        r"(?P<comma>,(?:[”\"’]|'')?)?\s+(?:(?P<conj>and|but|while|whereas|before|after)\s+)?(?=(\w+))", text[start:end]
+    ):
+        word = m.group(3)
+        comma = m.group("comma") or ""
+        # A comma inside a closing quotation ('a “blowhard,” and said') cuts after the quotation mark.
+        cut = start + m.start() + (len(comma) if len(comma) > 1 else 0)
+        if (not comma and m.group("conj") not in {"and", "but", "while", "whereas"}) or (
+            _in_quote_text(text, start, cut)
         ):
             continue
         cue = CUE_RE.match(text, start + m.end(), end) or EXPRESS_RE.match(text, start + m.end(), end)
         if cue and (cue.group("verb") in PARTICIPLES or cue.group("verb") == "expressing"):
-            return start + m.start(), cue
-        if cue and m.group("conj") == "and" and re.match(r"\s+that\b", text[cue.end() : end]):
+            return cut, cue
+        if (
+            cue
+            and m.group("conj") in {"and", "but"}
+            and cue.group("verb") not in NOUN_LIKE
+            and cue.start() == start + m.end()
+            and _content_start_after_cue(text, CUE_LEMMA.get(cue.group("verb"), ""), cue.end(), end) is not None
+        ):
             # "… that A, and said that B": a second claim of the same speaker.
-            return start + m.start(), cue
-        if not m.group().startswith(","):
+            return cut, cue
+        if (
+            m.group("conj") in {"and", "but"}
+            and _SECOND_PREDICATE.match(text, start + m.end(), end)
+            and not _BE_BEFORE.search(text, max(start, cut - 30), cut)
+        ):
+            # "pledged to be X and cast doubt on Y" / "insists X, and has championed Y": the subject's next act.
+            return cut, None
+        if m.group("conj") != "and" and later_cues and _next_speech_clause(text, start + m.end(), end, later_cues):
+            # "… that A, but Smith said B" / "… A, while others say B": another speaker's claim begins ("…, and
+            # the leadership affirmed B" may still be what the first speaker reports: it stays nested).
+            return cut, None
+        if not comma:
             continue
         if word.endswith("ing") and word not in {"including", "according", "during", "nothing", "something"}:
-            return start + m.start(), None
+            return cut, None
         if word in _AFTERTHOUGHT and m.start() > 20:
-            return start + m.start(), None
+            return cut, None
     dashes = [m for m in re.finditer(r"\s(?:—|--|–)\s?|—", text[start:end])]
     if len(dashes) == 1 and not _in_quote_text(text, start, start + dashes[0].start()):
         return start + dashes[0].start(), None
     return end, None
+
+
+# A second verb of the same subject after "and" / "but": a past form ("cast", "argued", "has championed").
+_SECOND_PREDICATE = re.compile(
+    r"(?:(?:has|have|had)\s+)?(?:(?:also|then|later|even|still|quickly|now)\s+)?"
+    r"(?:(?!(?:need|speed|seed|feed|bed|red|shed|hundred|indeed|united|related|based|used|so-called)\b)[a-z]{3,}ed|"
+    r"took|made|cast|gave|went|came|sent|won|lost|left|kept|held|met|ran|saw|said|told|wrote|spoke|"
+    r"became|began|brought|bought|built|chose|drew|drove|fought|found|got|heard|knew|led|paid|put|"
+    r"rose|set|sought|stood|struck|taught|thought|threw|understood|withdrew|won)\b"
+)
+# "was passed and signed": a participle coordinated inside a passive is still part of the content.
+_BE_BEFORE = re.compile(
+    r"\b(?:is|was|were|are|be|been|being|has|have|had|get|got|gets)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)$"
+)
+
+
+def _next_speech_clause(text: str, pos: int, end: int, cues: list[re.Match[str]]) -> bool:
+    """Whether a clause with its own subject and speech verb, then content, starts at `pos` ('Smith said B')."""
+    cue = next((c for c in cues if pos < c.start() <= pos + 80), None)
+    if cue is None or cue.group("verb") in NOUN_LIKE:
+        return False
+    between = text[pos : cue.start()]
+    if re.search(r"[,;:“”\"(]|''", between) or len(between.split()) > 6 or _is_passive(text, cue.start()):
+        return False
+    sp = speaker_before(text, pos, cue.start())
+    if sp is None or text[pos : sp[0]].strip():
+        return False
+    return bool(re.match(r"\s+(?:that\b|[a-z“\"]|[A-Z]\w*\s+[a-z])", text[cue.end() : end]))
 
 
 def _in_quote_text(text: str, start: int, pos: int) -> bool:
@@ -486,7 +642,7 @@ def _in_quote_text(text: str, start: int, pos: int) -> bool:
 def _participle_content(text: str, participle: re.Match[str], limit: int) -> tuple[Span, str] | None:
     p_start = participle.end()
     p_lemma = "express" if participle.re is EXPRESS_RE else CUE_LEMMA[participle.group("verb")]
-    if p_lemma in ADDRESSEE_VERBS:
+    if p_lemma in ADDRESSEE_VERBS and p_lemma not in OBJECT_IN_CONTENT:
         start = _content_start_after_cue(text, p_lemma, p_start, limit)
     else:
         t = _TAIL_THAT.match(text[p_start:limit]) or _TAIL_PUNCT.match(text[p_start:limit])
@@ -498,7 +654,39 @@ def _participle_content(text: str, participle: re.Match[str], limit: int) -> tup
     return ((start, end), p_lemma) if end - start >= 8 else None
 
 
-_CONJUNCTION_LEAD = re.compile(r"(?:But|And|So|Yet|Still|Or)\s+")
+_RELATIVE_BEFORE = re.compile(r"\b(?P<rel>which|what|that|whom)\s+$")
+_FINITE_NEXT = re.compile(
+    r"(?:could|would|will|was|were|is|are|has|have|had|should|may|might|can|must|did|does|do|[a-z]+ed|[a-z]+s)\b"
+)
+_CONDITION_OPENER = re.compile(r"(?:If|Unless|While|Although|Though|Even\s+if|Even\s+though|Whether)\b")
+
+
+def _fronted_start(text: str, lead: int, sp: Span, content_start: int) -> int:
+    """Where reported content starts when part of it stands before its speaker: 'which he called a disaster',
+    'what the aides said was a mistake', 'If it fails, he said, …' / 'If it fails, he said it would …'."""
+    if text[content_start : content_start + 4] == "that":
+        return content_start
+    before = text[max(lead, sp[0] - 8) : sp[0]]
+    rel = _RELATIVE_BEFORE.search(before)
+    if (
+        rel
+        and len(text[sp[0] : sp[1]].split()) <= 5
+        and (rel.group("rel") != "that" or _FINITE_NEXT.match(text, content_start))
+    ):
+        return sp[0] - len(before) + rel.start()
+    if (
+        _CONDITION_OPENER.match(text, lead)
+        and re.search(r",\s*$", text[lead : sp[0]])
+        and not CUE_RE.search(text, lead, sp[0] - 1)
+    ):
+        return lead
+    return content_start
+
+
+_CONJUNCTION_LEAD = re.compile(
+    r"(?:(?:But|And|So|Yet|Still|Or)\s*,?\s+|(?:However|In fact|What[’']s more|Indeed|Moreover|Meanwhile|Instead|"
+    r"Still|Plus|Also|Now|Then|Nonetheless|Nevertheless|Furthermore|Besides|In addition|In all|Overall)\s*,\s+)"
+)
 
 
 def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None = None) -> list[Found]:
@@ -538,13 +726,30 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
                     continue
             if verb in PARTICIPLES or verb == "expressing":
                 # A participle no earlier claim took: '"He issued a statement, saying …"'.
-                if not re.search(r"(?:,\s*(?:and\s+)?|\bby\s+)$", text[max(s_start, cs - 20) : cs]) or _in_quote_text(
-                    text, s_start, cs
-                ):
+                if _in_quote_text(text, s_start, cs):
                     continue
+                absolute = None
+                if not re.search(
+                    r"(?:,(?:[”\"’]|'')?\s*(?:and\s+)?|\s(?:—|–|--)\s*|\band\s+|\bby\s+)$",
+                    text[max(s_start, cs - 20) : cs],
+                ):
+                    # "with 50 percent saying …", "– Ryan saying …": a subject of the participle's own.
+                    absolute = speaker_before(text, s_start, cs)
+                    lead_with = re.match(r"with\s+", text[absolute[0] : absolute[1]]) if absolute else None
+                    if absolute is not None and lead_with:
+                        absolute = (absolute[0] + lead_with.end(), absolute[1])
+                    if absolute is None or not re.search(
+                        r"(?:\bwith|[,;—–])\s*$", text[max(s_start, absolute[0] - 10) : absolute[0]]
+                    ):
+                        continue
+                    subject = [_bare(w) for w in text[absolute[0] : absolute[1]].split()]
+                    if not (text[absolute[0]].isupper() or text[absolute[0]].isdigit() or subject[0] in _DETERMINERS):
+                        continue  # "…, while saying" / "…, responded by first saying": no subject of its own
+                    if any(w in _STRONG_BOUNDARY or w in {"upon", "by", "first", "only", "not"} for w in subject):
+                        continue
                 # The speaker of a quote whose speech clause it continues, else the subject of the sentence.
                 earlier = [f for f in prior + found if s_start <= f.cue[0] < cs and f.speaker is not None]
-                sp = earlier[-1].speaker if earlier else sentence_subject(text, s_start, cs)
+                sp = absolute or (earlier[-1].speaker if earlier else sentence_subject(text, s_start, cs))
                 got = _participle_content(text, m, s_end) if sp is not None else None
                 if got is not None and sp is not None:
                     found.append(Found(got[0], sp, (cs, ce), got[1], "reported"))
@@ -567,7 +772,7 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
                 else:
                     start_after = _content_start_after_cue(text, lemma, ce, s_end)
                 rest = text[ce:s_end]
-                lead = _strip_leading(text, s_start, sp[0])
+                lead = _skip_dateline(text, _strip_leading(text, s_start, sp[0]), sp[0])
                 conj = _CONJUNCTION_LEAD.match(text[lead : sp[0]])
                 if conj:
                     lead += conj.end()
@@ -597,7 +802,7 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
                     content = (lead, _strip_trailing(text, lead, s_end))
                 elif start_after is not None and start_after < s_end:
                     end, participle = _cut_participle(text, start_after, s_end)
-                    content = (start_after, _strip_trailing(text, start_after, end))
+                    content = (_fronted_start(text, lead, sp, start_after), _strip_trailing(text, start_after, end))
             else:
                 # Inverted: "Content, said Smith." / "Content, says the report."
                 before = text[max(s_start, cs - 20) : cs]
@@ -608,7 +813,7 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
                 ):
                     sp = speaker_after(text, ce, s_end)
                     if sp is not None:
-                        lead = _strip_leading(text, s_start, cs)
+                        lead = _skip_dateline(text, _strip_leading(text, s_start, cs), cs)
                         conj = _CONJUNCTION_LEAD.match(text, lead, cs)
                         if conj:
                             lead = conj.end()
@@ -632,6 +837,12 @@ def find_reported(layout: Layout, taken: list[Span], prior: list[Found] | None =
     return found
 
 
+# The source after 'according to': up to a comma, semicolon, colon, bracket, dash or sentence end. Matched on text
+# whose abbreviation dots are masked ('Rep. Jane Roe', 'the A.F.L.-C.I.O.'); a dot inside a word ('Factcheck.org')
+# is no sentence end either.
+_ACCORDING_NP = re.compile(r"\s+((?:[^,;:.“”\"()—–]|\.(?=[\w-]))+?)(?=\s*(?:[,;:)]|\.\s|\.$|$|\s(?:-|—|–)\s|—))")
+
+
 def find_according(layout: Layout, taken: list[Span]) -> list[Found]:
     text = layout.text
     found: list[Found] = []
@@ -641,13 +852,16 @@ def find_according(layout: Layout, taken: list[Span]) -> list[Found]:
         for m in ACCORDING_RE.finditer(text, s_start, s_end):
             if layout.in_quote(m.start()) or any(s <= m.start() < e for s, e in taken):
                 continue
-            np = re.match(r"\s+([^,;.“”\"()]+?)(?=\s*(?:[,;)]|\.\s|\.$|$))", text[m.end() : s_end])
+            np = _ACCORDING_NP.match(_ABBREVIATION_DOT.sub(_mask_dot, text[m.end() : s_end]))
             if not np:
                 continue
             sp = (m.end() + np.start(1), m.end() + np.end(1))
             if len(text[sp[0] : sp[1]].split()) > 12:
                 continue
-            lead = _strip_leading(text, s_start, m.start())
+            lead = _skip_dateline(text, _strip_leading(text, s_start, m.start()), m.start())
+            conj = _CONJUNCTION_LEAD.match(text, lead, m.start())
+            if conj and conj.end() <= m.start():
+                lead = conj.end()  # "But, according to X, …" / "Nevertheless, … according to X"
             before = text[lead : m.start()].strip()
             after_np = sp[1]
             if not before or before.lower() in _LEADING_ADVERBS:
@@ -658,7 +872,8 @@ def find_according(layout: Layout, taken: list[Span]) -> list[Found]:
                 content = (start, _strip_trailing(text, start, s_end))
             else:
                 tail = text[after_np:s_end]
-                if re.match(r"^\s*,\s*\S", tail) and tail.strip(" ,.)"):
+                if re.match(r"^\s*,\s*\S", tail) and tail.strip(" ,.)") and len(before.split()) < 6:
+                    # "The plan, according to officials, would cost more": the source interrupts the content.
                     content = (lead, _strip_trailing(text, lead, s_end))
                 else:
                     content = (lead, _strip_trailing(text, lead, m.start()))
@@ -675,10 +890,32 @@ _NOT_SPEAKERS = _wordset(
 )
 
 
+# A transcript turn: 'TAPPER: Do you think …' (the speaker's name in capitals, a colon, what was said).
+_TRANSCRIPT_TURN = re.compile(r"(?P<sp>[A-Z][A-Z.’'-]+(?:\s[A-Z][A-Z.’'-]+){0,2})(?P<cue>:)\s+(?P<content>\S.*?)\s*$")
+
+
+# A headline in title case: 'Senator Says Bill Will Pass', 'Mayor Warns Of Long Winter'.
+_TITLE_CASE_HEADLINE = re.compile(
+    r"(?P<sp>(?:[A-Z][\w.’'-]*\s+){0,5}[A-Z][\w.’'-]*)\s+"
+    r"(?P<cue>Says|Say|Tells|Warns|Claims|Admits|Denies|Insists|Vows|Urges|Predicts|Suggests|Argues|Declares|"
+    r"Confirms|Announces|Concedes|Pledges|Promises)\s+(?P<content>[A-Z“‘\"'$\d].*?)\s*\.?\s*$"
+)
+
+
 def find_headline_statements(layout: Layout) -> list[Found]:
-    """Headline style 'Trump: My plans are not set in stone.' (a short paragraph, a name, a colon, the claim)."""
+    """Headline style 'Trump: My plans are not set in stone.' (a short paragraph, a name, a colon, the claim), and
+    the turns of a transcript ('TAPPER: Do you think …', when at least two paragraphs open that way)."""
     text = layout.text
     found: list[Found] = []
+    turns = [
+        (p_start, m)
+        for p_start, p_end in layout.paragraphs
+        if (m := _TRANSCRIPT_TURN.match(text, p_start, p_end))
+        and len(m.group("sp")) > 1
+        and not any(w.lower().strip(".’'") in _NOT_SPEAKERS for w in m.group("sp").split())
+        and not layout.is_furniture(p_start, p_end)
+    ]
+    transcript = len({m.group("sp") for _, m in turns}) >= 2
     for p_start, p_end in layout.paragraphs:
         line = text[p_start:p_end]
         if len(line.split()) > 30 or layout.is_furniture(p_start, p_end):
@@ -701,4 +938,18 @@ def find_headline_statements(layout: Layout) -> list[Found]:
                 "reported",
             )
         )
+    for p_start, p_end in layout.paragraphs:
+        m = _TITLE_CASE_HEADLINE.match(text, p_start, p_end)
+        if m is None or layout.is_furniture(p_start, p_end) or len(text[p_start:p_end].split()) > 25:
+            continue
+        words = text[p_start:p_end].split()
+        capitalised = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
+        if capitalised < 0.7 * len(words) or any(w.lower() in _NOT_SPEAKERS for w in m.group("sp").split()):
+            continue  # a headline is in title case; a sentence with a capitalised name is not
+        cue_lemma = m.group("cue").split()[0].lower()
+        found.append(Found(m.span("content"), m.span("sp"), m.span("cue"), CUE_LEMMA.get(cue_lemma, "say"), "reported"))
+    if transcript:
+        for _, m in turns:
+            if len(m.group("content").split()) >= 2:
+                found.append(Found(m.span("content"), m.span("sp"), m.span("cue"), "say", "transcript"))
     return found

@@ -1,0 +1,212 @@
+"""Attribution constructions outside the plain 'X said (that) Y' mould.
+
+- name-calling: 'Smith called the plan "a disaster"', 'called him a liar', 'what Smith called "a mess"';
+- questions put to a speaker: 'Asked whether she would run, Smith said …', 'when asked if …', 'Smith asked whether …';
+- a quotation introduced by a name and a colon: 'Pollster Jane Roe: “Turnout will decide it.”'.
+
+Each finder returns `Found` records (offsets only) for sentences outside the spans already taken.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whosaid.extraction.rules.cues import CUE_RE, PARTICIPLES
+from whosaid.extraction.rules.patterns import (
+    _NAME,
+    _NOT_SPEAKERS,
+    Found,
+    _cut_participle,
+    _in_quote_text,
+    _is_passive,
+    _strip_trailing,
+    sentence_subject,
+    speaker_before,
+)
+from whosaid.extraction.rules.text import Layout, Span
+
+_QUOTED = re.compile(r"[“\"]|''")
+# "called" with what may precede it as part of the verb group ("has also called", "repeatedly called").
+_CALLED = re.compile(
+    r"\b(?:(?:has|have|had|will|would|did|does)\s+)?(?:(?:also|later|then|again|once|even|\w+ly)\s+)?"
+    r"(?P<verb>called|calls|calling)\b"
+)
+# Object pronouns that make 'called him X' name-calling without a quotation.
+_OBJECT_PRONOUN = re.compile(r"\s+(?:him|her|them|it|himself|herself|themselves|itself|me|us)\s+(?P<next>[\w’'-]+)")
+# What may follow 'called' that is not name-calling: particles, phrasal verbs, a meeting or an election called.
+_NOT_NAMING = re.compile(
+    r"\s+(?:for|on|upon|off|up|out|back|in|into|over|to|at|by|a\s+(?:press|news|meeting|vote|halt|special|hearing|"
+    r"truce|ceasefire|recess|timeout)|the\s+(?:police|meeting|vote|election|race|shots|state|contest))\b",
+    re.I,
+)
+_PARTICLE_AFTER_PRONOUN = frozenset(
+    {"up", "off", "out", "back", "in", "to", "on", "for", "at", "by", "and", "or", "but", "after", "before", "from"}
+)
+_WH_BEFORE = re.compile(r"\b(?:what|who|whom)\s+")
+
+
+class _Mask:
+    """Characters already claimed by earlier finders: one byte per character keeps the check O(1)."""
+
+    def __init__(self, length: int, taken: list[Span]) -> None:
+        self.bits = bytearray(length + 1)
+        for span in taken:
+            self.mark(span)
+
+    def mark(self, span: Span) -> None:
+        self.bits[span[0] : span[1]] = b"\x01" * (span[1] - span[0])
+
+    def free(self, span: Span) -> bool:
+        return not any(self.bits[span[0] : span[1]])
+
+
+def find_called(layout: Layout, taken: list[Span]) -> list[Found]:
+    """'X called Y "Z"' / 'X called him Z' / 'what X called "Z"': the content is what the speaker called it."""
+    text = layout.text
+    mask = _Mask(len(text), taken)
+    found: list[Found] = []
+    for s_start, s_end in layout.sentences:
+        if layout.is_furniture(s_start, s_end) or "call" not in text[s_start:s_end]:
+            continue
+        for m in _CALLED.finditer(text, s_start, s_end):
+            cs, ce = m.span()
+            if (
+                layout.in_quote(cs)
+                or not mask.free((cs, ce))
+                or _is_passive(text, cs)
+                or text[max(s_start, m.start("verb") - 3) : m.start("verb")] == "so-"
+                or _NOT_NAMING.match(text, ce, s_end)
+            ):
+                continue
+            clause_end, _ = _cut_participle(text, ce, s_end)
+            clause = text[ce:clause_end]
+            quoted = _QUOTED.search(clause)
+            pronoun = _OBJECT_PRONOUN.match(clause)
+            if not quoted and not (pronoun and pronoun.group("next").lower() not in _PARTICLE_AFTER_PRONOUN):
+                continue
+            lead: int | None = None
+            sp: Span | None = None
+            if m.group("verb") == "calling":
+                if not re.search(r",\s*(?:and\s+)?$", text[max(s_start, cs - 10) : cs]):
+                    continue
+                sp = sentence_subject(text, s_start, cs)
+            else:
+                # "what Smith called …": the speaker sits between the relative word and the verb.
+                window = max(s_start, cs - 80)
+                rel = next(reversed(list(_WH_BEFORE.finditer(text, window, cs))), None)
+                if rel is not None:
+                    sp = speaker_before(text, rel.end(), cs)
+                    lead = rel.start() if sp is not None and sp[0] == rel.end() else None
+                if lead is None:
+                    sp = speaker_before(text, s_start, cs)
+            if sp is None:
+                continue
+            start = lead if lead is not None else ce + len(clause) - len(clause.lstrip())
+            if lead is not None and quoted:
+                # 'what X called "a mess"': the naming ends with its quotation (and the noun it qualifies).
+                close = re.search(r"[”\"]|''", text[ce + quoted.end() : clause_end])
+                end = ce + quoted.end() + close.end() if close else clause_end
+                noun = re.match(r"\s+[a-z][\w-]*(?=\s*(?:[,.;:!?—–]|\s-\s|$))", text[end:clause_end])
+                end = end + noun.end() if noun else end
+            else:
+                end = clause_end
+            end = _strip_trailing(text, start, end)
+            if end - start < 6 or not mask.free((start, end)) or _in_quote_text(text, s_start, cs):
+                continue
+            found.append(Found((start, end), sp, (cs, ce), "call", "reported"))
+            mask.mark((start, end))
+            mask.mark((cs, ce))
+    return found
+
+
+_ASKED_LEAD = re.compile(
+    r"(?P<verb>[Aa]sked)\b(?:\s+by\s+(?P<by>[^,;:“”\"]{2,60}?))?"
+    r"(?:\s+(?:(?:in|on|at|during|about|after|before|later|again|directly|repeatedly|specifically)\b[^,;:“”\"]{0,60}?))?"
+    r"\s+(?P<wh>whether|if|why|how|what|who|whom|which|where|when|about)\b"
+)
+
+
+def find_asked(layout: Layout, taken: list[Span]) -> list[Found]:
+    """'Asked whether she would run, Smith said …' / '… when asked if …': the question put to a speaker.
+    The asker is named only when written ('Asked by reporters whether …'); otherwise the speaker is unknown."""
+    text = layout.text
+    mask = _Mask(len(text), taken)
+    found: list[Found] = []
+    for s_start, s_end in layout.sentences:
+        if layout.is_furniture(s_start, s_end) or "sked" not in text[s_start:s_end]:
+            continue
+        for m in _ASKED_LEAD.finditer(text, s_start, s_end):
+            cs, ce = m.span("verb")
+            # Only a question put to the speaker: 'Asked …' opening the sentence or 'when asked …' / ', asked …'.
+            before = text[max(s_start, cs - 12) : cs]
+            if cs != s_start and not re.search(r"(?:[,;]\s*|\b(?:[Ww]hen|[Oo]nce|[Aa]fter being|[Ii]f)\s+)$", before):
+                continue
+            if layout.in_quote(cs) or not mask.free((cs, ce)) or _in_quote_text(text, s_start, cs):
+                continue
+            start = m.start("wh")
+            if m.group("wh") == "about":
+                start = m.end("wh") + 1
+            # The question runs to the comma before the main clause ('…, Smith said'), else to the clause end.
+            main = next(
+                (
+                    c
+                    for c in CUE_RE.finditer(text, start, s_end)
+                    if c.group("verb") not in PARTICIPLES and not layout.in_quote(c.start())
+                ),
+                None,
+            )
+            commas = [
+                c.start() for c in re.finditer(r",(?:[”\"’]|'')?\s", text[start : main.start() if main else s_end])
+            ]
+            if main is not None and commas:
+                end = start + commas[-1]
+            elif commas:
+                end = start + commas[0]
+            elif main is None or text[ce - 5 : ce].lower() != "asked" or cs == s_start:
+                end = s_end
+            else:
+                continue
+            end = _strip_trailing(text, start, end)
+            if end - start < 6 or not mask.free((start, end)):
+                continue
+            sp = (m.start("by"), m.end("by")) if m.group("by") else None
+            found.append(Found((start, end), sp, (cs, ce), "ask", "reported"))
+            mask.mark((start, end))
+    return found
+
+
+# "… surprise Republican pollster Jane Roe: “…”" / "- Carl Bialik: “…”": a name (and its role) right before the colon.
+_COLON_QUOTE = re.compile(rf"(?P<sp>{_NAME})\s*(?P<cue>:)\s*(?=[“\"]|'')")
+
+
+def find_colon_quotes(layout: Layout, taken: list[Span]) -> list[Found]:
+    """A quotation introduced by a name and a colon, with no speech verb: 'Pollster Jane Roe: “…”'."""
+    text = layout.text
+    mask = _Mask(len(text), taken)
+    found: list[Found] = []
+    quote_at = {q.start: q for q in layout.quotes}
+    for m in _COLON_QUOTE.finditer(text):
+        quote = quote_at.get(m.end())
+        if quote is None or layout.is_furniture(m.start(), quote.end) or not mask.free((m.start(), quote.end)):
+            continue
+        name = m.group("sp")
+        words = name.split()
+        if (
+            not 1 <= len(words) <= 5
+            or name.isupper()
+            or any(w.lower().strip(".’'") in _NOT_SPEAKERS for w in words)
+            or layout.in_quote(m.start())
+            or len(text[quote.start : quote.end].split()) < 4
+        ):
+            continue
+        # Only a name: the words before it in its sentence must not be a clause of their own ('… said Smith:').
+        before = text[max(0, m.start() - 40) : m.start()]
+        if CUE_RE.search(before[-25:]) or re.search(r"\b(?:is|are|was|were|be|the|a|an|of|to|in|on|at|by)\s*$", before):
+            continue
+        sp = (m.start("sp"), m.end("sp"))
+        found.append(Found((quote.start, quote.end), sp, m.span("cue"), "say", "direct"))
+        mask.mark((quote.start, quote.end))
+    return found
+
+
+__all__ = ["find_asked", "find_called", "find_colon_quotes"]
