@@ -23,7 +23,7 @@ def test_article_keeps_text_exactly_as_sent() -> None:
     assert Article(text=text).text == text
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\n\t  \n"])
+@pytest.mark.parametrize("text", ["", "   ", "\n\t  \n", "\u200b\u200b", " \u2060\ufeff "])
 def test_blank_text_is_refused(text: str) -> None:
     with pytest.raises(ValidationError, match="text"):
         Article(text=text)

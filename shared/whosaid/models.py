@@ -59,8 +59,9 @@ class Article(BaseModel):
     @field_validator("text")
     @classmethod
     def _text_not_blank(cls, value: str) -> str:
-        # The text is kept exactly as sent (offsets refer to it); only an all-whitespace body is refused.
-        if not value.strip():
+        # The text is kept exactly as sent (offsets refer to it); a body with nothing visible in it (whitespace,
+        # zero-width or other format characters only) is refused. any() stops at the first visible character.
+        if not any(ch.isprintable() and not ch.isspace() for ch in value):
             raise ValueError("text must not be blank")
         return value
 
