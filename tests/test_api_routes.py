@@ -111,8 +111,14 @@ def test_same_article_twice_is_201_then_200(
 
 
 def test_twenty_concurrent_posts(
-    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
+    article_service: ArticleService,
+    fake_extractor: FakeExtractor,
+    aws_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Threads stand in for 20 Lambda instances. Each instance has its own metrics buffer, but threads share one, and
+    # powertools' flush is not thread-safe ("Must contain at least one metric" when two flush at once): turn it off.
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     fake_extractor.delay = 0.3
     body = {"text": "Hazem Qassem said the talks went well. Mary Smith said nothing had changed."}
     with ThreadPoolExecutor(max_workers=20) as pool:
