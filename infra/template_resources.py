@@ -470,20 +470,6 @@ def function_environment(template: Mapping[str, Any], resolver: Resolver) -> dic
     return environment
 
 
-def create_stack_resources(
-    *,
-    dynamodb: Any,
-    s3: Any,
-    sqs: Any,
-    template: Mapping[str, Any] | None = None,
-    prefix: str = "whosaid-local",
-    parameters: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """Create what template.yaml declares with these boto3 clients; return the functions' environment variables."""
-    stack = create_stack(dynamodb=dynamodb, s3=s3, sqs=sqs, template=template, prefix=prefix, parameters=parameters)
-    return stack.environment
-
-
 __all__ = [
     "CloudFormationLoader",
     "CreatedResource",
@@ -491,7 +477,6 @@ __all__ = [
     "Resolver",
     "Unresolvable",
     "create_stack",
-    "create_stack_resources",
     "creation_order",
     "function_environment",
     "load_template",

@@ -163,16 +163,16 @@ def test_fixture_resources_and_environment(monkeypatch: pytest.MonkeyPatch, fixt
 
 
 def test_rerun_on_existing_resources_is_fine(monkeypatch: pytest.MonkeyPatch, fixture_template: dict[str, Any]) -> None:
-    from infra.template_resources import create_stack_resources
+    from infra.template_resources import create_stack
 
     with moto_stack(monkeypatch, template=fixture_template) as env:
-        again = create_stack_resources(
+        again = create_stack(
             dynamodb=boto3.client("dynamodb", region_name=REGION),
             s3=boto3.client("s3", region_name=REGION),
             sqs=boto3.client("sqs", region_name=REGION),
             template=fixture_template,
             prefix="whosaid-test",
-        )
+        ).environment
         assert again == env
 
 
