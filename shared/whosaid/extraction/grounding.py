@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from whosaid.extraction.spans import strip_span
 from whosaid.models import Claim, GroundingMethod, QuoteType, Speaker, SpeakerType, Stance
 
 # Normalisation folds look-alike characters onto one ASCII form. Every entry maps one character to one character so
@@ -188,15 +189,8 @@ def _snap(text: str, start: int, end: int) -> list[tuple[int, int]]:
     while shrink_e > shrink_s and _mid_word(text, shrink_e):
         shrink_e -= 1
     variants = [(grow_s, grow_e), (shrink_s, grow_e), (grow_s, shrink_e), (shrink_s, shrink_e)]
-    trimmed = []
-    for s, e in variants:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s < e:
-            trimmed.append((s, e))
-    return trimmed
+    trimmed = [strip_span(text, s, e) for s, e in variants]
+    return [(s, e) for s, e in trimmed if s < e]
 
 
 def _fuzzy(text: str, evidence: str, threshold: float, near: Near) -> GroundedSpan | None:

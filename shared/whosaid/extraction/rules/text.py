@@ -6,6 +6,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from whosaid.extraction.spans import strip_span
+
 
 def _wordset(words: str) -> frozenset[str]:
     """A set of words written as one string (long word lists stay readable)."""
@@ -83,16 +85,8 @@ class Layout:
 
 def paragraphs(text: str) -> list[Span]:
     """Each non-blank line is a paragraph (scraped news puts one per line), trimmed of surrounding whitespace."""
-    spans = []
-    for m in re.finditer(r"[^\n]+", text):
-        s, e = m.span()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s < e:
-            spans.append((s, e))
-    return spans
+    lines = [strip_span(text, *m.span()) for m in re.finditer(r"[^\n]+", text)]
+    return [(s, e) for s, e in lines if s < e]
 
 
 def furniture(text: str, paras: list[Span], title: str | None = None) -> list[Span]:
