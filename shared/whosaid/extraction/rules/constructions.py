@@ -128,7 +128,8 @@ _ASKED_LEAD = re.compile(
 
 def find_asked(layout: Layout, taken: list[Span]) -> list[Found]:
     """'Asked whether she would run, Smith said …' / '… when asked if …': the question put to a speaker.
-    The asker is named only when written ('Asked by reporters whether …'); otherwise the speaker is unknown."""
+    The asker is named only when written ('Asked by reporters whether …'); otherwise the Found has no speaker, still
+    reserves its span against other patterns, and extract_claims drops it: a question nobody asked is no claim."""
     text = layout.text
     mask = _Mask(len(text), taken)
     found: list[Found] = []
