@@ -55,8 +55,9 @@ def article_service(
     from whosaid.config import get_settings
     from whosaid.service import ArticleService
 
+    # The production poll interval: a faster one makes 19 concurrent waiters hammer in-process moto and starve the
+    # one thread extracting (on 2 cores it then ran past the 20 s wait and the waiters answered "accepted").
     service = ArticleService.from_settings(get_settings(), extractor_factory=lambda: fake_extractor)
-    service.poll_seconds = 0.02
     monkeypatch.setattr("whosaid.api.routes.get_article_service", lambda: service)
     return service
 
