@@ -17,7 +17,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints, f
 # extraction within a Lambda's time and an LLM's budget. Documented in the README and the OpenAPI schema.
 MAX_ARTICLE_CHARS = 100_000
 
-SpeakerType = Literal["person", "organization", "anonymous", "other"]
+SpeakerType = Literal["person", "organization", "anonymous", "document", "other"]
 QuoteType = Literal["direct", "indirect", "mixed"]
 Stance = Literal["asserts", "confirms", "denies", "hedges"]
 GroundingMethod = Literal["exact", "normalized", "fuzzy"]
@@ -100,10 +100,33 @@ class Speaker(BaseModel):
     name: str = Field(
         min_length=1, description="Fullest name the article gives, e.g. 'Hazem Qassem', 'Palestinian sources'."
     )
-    type: SpeakerType = Field(description="person | organization | anonymous | other.")
-    role: str | None = Field(
-        default=None, description="Role or title where the article gives one, e.g. 'Hamas spokesman'."
+    type: SpeakerType = Field(
+        description="person | organization | anonymous (unnamed sources, officials, groups) | document (a report, "
+        "poll, study, record, filing or survey) | other."
     )
+    role: str | None = Field(
+        default=None,
+        description="Role, title or descriptor where the article gives one, e.g. 'Hamas spokesman', 'familiar with "
+        "the discussions'; for a document, its author where given.",
+    )
+
+
+def is_article_scoped(speaker: Speaker) -> bool:
+    """Whether a speaker exists only in its own article: anonymous and unnamed speakers ("Palestinian sources",
+    "a senior official", "the report") are never the same entity as a namesake in another article, so nothing may
+    merge them across articles. A named person, organization or document ("Reuters/Ipsos") is one entity everywhere.
+    """
+    if speaker.type == "anonymous":
+        return True
+    words = speaker.name.split()
+    if words and words[0].lower() in _DETERMINERS:
+        words = words[1:]
+    # A name holds a proper noun (a capitalised word or one with a digit: "Reuters/Ipsos", "3M"); a description
+    # ("a senior official", "the report", "residents") holds none.
+    return not any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in words)
+
+
+_DETERMINERS = frozenset({"the", "a", "an", "some", "several", "many", "one", "two", "three", "other", "another"})
 
 
 class Claim(BaseModel):
