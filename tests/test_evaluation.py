@@ -118,7 +118,7 @@ def test_failed_article_counts_as_all_missed() -> None:
 
     report = evaluate([DOC, DOC], boom, limit=1)
     assert report.articles == 1 and report.failed_articles == 1
-    assert report.overlap.gold_speech == 2 and report.overlap.recall == 0.0
+    assert report.overlap.gold == 2 and report.overlap.recall == 0.0
     assert "failed 1" in format_report(report)
 
 

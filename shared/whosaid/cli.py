@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import IO, Any
 
 from pydantic import ValidationError
@@ -203,25 +203,39 @@ def _extract_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from whosaid.evaluation import evaluate, format_report, read_gold
+    from whosaid.evaluation import (
+        detect_format,
+        evaluate,
+        evaluate_sourcing,
+        format_report,
+        format_sourcing_report,
+        read_gold,
+    )
 
     if args.limit is not None and args.limit < 1:
         raise _UsageError("--limit must be at least 1")
     extractor = _extractor(args.extractor)
     try:
         docs = list(read_gold(args.gold))
+        gold_format = detect_format(docs[0]) if docs else None
     except InvalidInputError as exc:
         raise _UsageError(f"{exc.code}: {exc.message}") from exc
-    if not docs:
+    if gold_format is None:
         raise _UsageError(f"{args.gold} holds no articles")
     total = min(len(docs), args.limit) if args.limit else len(docs)
-    report = evaluate(
-        docs,
-        lambda article: extractor.extract(article).claims,
-        limit=args.limit,
-        progress=lambda items: _progress(items, total, "eval"),
+    score, show = (
+        (evaluate_sourcing, format_sourcing_report) if gold_format == "sourcing" else (evaluate, format_report)
     )
-    print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
+    with _output(args.errors) if args.errors else nullcontext() as errors_out:
+        sink = (lambda record: errors_out.write(json.dumps(record, ensure_ascii=False) + "\n")) if errors_out else None
+        report = score(
+            docs,
+            lambda article: extractor.extract(article).claims,
+            limit=args.limit,
+            progress=lambda items: _progress(items, total, "eval"),
+            errors=sink,
+        )
+    print(json.dumps(report.to_dict(), indent=2) if args.json else show(report))  # type: ignore[arg-type]
     return EXIT_FAILED if report.failed_articles == report.articles else EXIT_OK
 
 
@@ -238,11 +252,16 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("-o", "--output", metavar="OUT", help="with --jsonl: write here instead of stdout")
     ex.set_defaults(func=_cmd_extract)
 
-    ev = sub.add_parser("eval", help="score an extractor on annotated articles (development-set format)")
+    ev = sub.add_parser(
+        "eval", help="score an extractor on annotated articles (PolNeAR or sourcing format, told from the fields)"
+    )
     ev.add_argument("gold", metavar="GOLD.jsonl")
     ev.add_argument("--extractor", choices=extractors, default="rules")
     ev.add_argument("--limit", type=int, default=None, help="score only the first N articles")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ev.add_argument(
+        "--errors", metavar="FILE", help="write every miss, false positive and wrong speaker to FILE (JSON lines)"
+    )
     ev.set_defaults(func=_cmd_eval)
     return parser
 

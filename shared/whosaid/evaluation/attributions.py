@@ -22,46 +22,15 @@ What is measured (see the README's "What to know when scoring"):
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from whosaid.errors import InvalidInputError
+from whosaid.evaluation.common import ErrorSink, MatchCounts, claim_record, context, grounding_errors, jaccard
 from whosaid.models import Article, Claim
 
 _TRIM = " \t\r\n\u00a0.,;:!?()—–"
-
-
-@dataclass
-class MatchCounts:
-    predicted: int = 0
-    predicted_correct: int = 0
-    gold_speech: int = 0
-    gold_speech_found: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.predicted_correct / self.predicted if self.predicted else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.gold_speech_found / self.gold_speech if self.gold_speech else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def to_dict(self) -> dict[str, float | int]:
-        return {
-            "precision": round(self.precision, 4),
-            "recall": round(self.recall, 4),
-            "f1": round(self.f1, 4),
-            **asdict(self),
-        }
 
 
 @dataclass
@@ -114,13 +83,6 @@ def _trimmed(text: str, span: tuple[int, int]) -> tuple[int, int]:
     return start, end
 
 
-def _jaccard(a: tuple[int, int], b: tuple[int, int]) -> float:
-    inter = min(a[1], b[1]) - max(a[0], b[0])
-    if inter <= 0:
-        return 0.0
-    return inter / (max(a[1], b[1]) - min(a[0], b[0]))
-
-
 def match(
     text: str, predicted: list[tuple[int, int]], gold: list[tuple[tuple[int, int], bool]], strict: bool
 ) -> list[tuple[int, int]]:
@@ -132,7 +94,7 @@ def match(
                 if _trimmed(text, p) == _trimmed(text, g):
                     pairs.append((1.0, speech, i, j))
             else:
-                score = _jaccard(p, g)
+                score = jaccard(p, g)
                 if score > 0:
                     pairs.append((score, speech, i, j))
     pairs.sort(key=lambda x: (-x[0], not x[1], x[2], x[3]))
@@ -147,47 +109,16 @@ def match(
     return matched
 
 
-def grounding_errors(text: str, claim: Claim) -> int:
-    """Spans of the claim that do not slice the text to their field (0 when all are exact)."""
-    errors = 0
-    s, e = claim.content_span
-    errors += text[s:e] != claim.content
-    if claim.cue_span is not None:
-        errors += text[claim.cue_span[0] : claim.cue_span[1]] != claim.cue
-    if claim.speaker_span is not None:
-        errors += not (0 <= claim.speaker_span[0] < claim.speaker_span[1] <= len(text))
-    return int(errors > 0)
-
-
 def _speaker_ok(text: str, claim: Claim, gold: dict[str, Any]) -> bool:
     gold_span = gold.get("speaker_span")
     mention = (gold.get("speaker") or "").strip()
     if not mention:
         return True  # the text names no speaker: nothing to check
-    if gold_span and claim.speaker_span and _jaccard(tuple(gold_span), tuple(claim.speaker_span)) > 0:
+    if gold_span and claim.speaker_span and jaccard(tuple(gold_span), tuple(claim.speaker_span)) > 0:
         return True
     name = claim.speaker.name.lower()
     mention_l = mention.lower()
     return mention_l in name or name in mention_l or mention_l.split()[-1].strip(",.’'") in name.split()
-
-
-def read_gold(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Yield the annotated articles of a JSON-lines file; a bad line is an input error naming its line."""
-    try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below, streamed line by line
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                doc = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInputError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
-                raise InvalidInputError(f"{path}:{number}: expected an object with a 'text' string")
-            yield doc
 
 
 def evaluate(
@@ -195,8 +126,11 @@ def evaluate(
     extract: Callable[[Article], list[Claim]],
     limit: int | None = None,
     progress: Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] | None = None,
+    errors: ErrorSink | None = None,
 ) -> EvalReport:
-    """Run `extract` over annotated articles and score it (see the module docstring for the definitions)."""
+    """Run `extract` over annotated articles and score it (see the module docstring for the definitions).
+
+    `errors`, when given, receives a record for every missed speech act, false positive and wrong speaker."""
     report = EvalReport()
     started = time.perf_counter()
     items: Iterable[dict[str, Any]] = docs
@@ -205,45 +139,85 @@ def evaluate(
     if progress is not None:
         items = progress(items)
     for doc in items:
-        text = doc["text"]
-        golds = [a for a in doc.get("attributions", []) if a.get("content_span")]
-        gold_spans = [
-            (tuple(a["content_span"]), bool((a.get("derived") or {}).get("speech_cue_heuristic"))) for a in golds
-        ]
-        report.articles += 1
-        report.gold_attributions += len(golds)
-        n_speech = sum(speech for _, speech in gold_spans)
-        report.gold_speech_acts += n_speech
-        try:
-            meta = doc.get("meta") or {}
-            article = Article(text=text, title=meta.get("title") or None)
-            claims = extract(article)
-        except Exception:
-            report.failed_articles += 1
-            for counts in (report.overlap, report.strict):
-                counts.gold_speech += n_speech
-            continue
-        report.predicted_claims += len(claims)
-        report.grounding_failures += sum(grounding_errors(text, c) for c in claims)
-        discard = [tuple(s) for s in (doc.get("meta") or {}).get("discard_spans") or []]
-        report.furniture_claims += sum(
-            any(_jaccard(c.content_span, d) > 0 for d in discard)
-            for c in claims  # type: ignore[arg-type]
-        )
-        predicted = [tuple(c.content_span) for c in claims]
-        for strict, counts in ((False, report.overlap), (True, report.strict)):
-            pairs = match(text, predicted, gold_spans, strict)  # type: ignore[arg-type]
-            counts.predicted += len(claims)
-            counts.predicted_correct += len(pairs)
-            counts.gold_speech += n_speech
-            counts.gold_speech_found += sum(gold_spans[j][1] for _, j in pairs)
-            if not strict:
-                for i, j in pairs:
-                    if gold_spans[j][1]:
-                        report.speaker_checked += 1
-                        report.speaker_correct += _speaker_ok(text, claims[i], golds[j])
+        _score_article(report, doc, extract, errors)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _score_article(
+    report: EvalReport, doc: dict[str, Any], extract: Callable[[Article], list[Claim]], errors: ErrorSink | None
+) -> None:
+    text = doc["text"]
+    meta = doc.get("meta") or {}
+    golds = [a for a in doc.get("attributions", []) if a.get("content_span")]
+    gold_spans = [(tuple(a["content_span"]), bool((a.get("derived") or {}).get("speech_cue_heuristic"))) for a in golds]
+    n_speech = sum(speech for _, speech in gold_spans)
+    report.articles += 1
+    report.gold_attributions += len(golds)
+    report.gold_speech_acts += n_speech
+    try:
+        claims = extract(Article(text=text, title=meta.get("title") or None))
+    except Exception:
+        report.failed_articles += 1
+        for counts in (report.overlap, report.strict):
+            counts.gold += n_speech
+        return
+    report.predicted_claims += len(claims)
+    report.grounding_failures += sum(grounding_errors(text, c) for c in claims)
+    discard = [tuple(s) for s in meta.get("discard_spans") or []]
+    report.furniture_claims += sum(any(jaccard(c.content_span, d) > 0 for d in discard) for c in claims)  # type: ignore[arg-type]
+    predicted = [tuple(c.content_span) for c in claims]
+    overlap_pairs = match(text, predicted, gold_spans, strict=False)  # type: ignore[arg-type]
+    strict_pairs = match(text, predicted, gold_spans, strict=True)  # type: ignore[arg-type]
+    for counts, pairs in ((report.overlap, overlap_pairs), (report.strict, strict_pairs)):
+        counts.predicted += len(claims)
+        counts.predicted_correct += len(pairs)
+        counts.gold += n_speech
+        counts.gold_found += sum(gold_spans[j][1] for _, j in pairs)
+    wrong_speaker = []
+    for i, j in overlap_pairs:
+        if gold_spans[j][1]:
+            report.speaker_checked += 1
+            ok = _speaker_ok(text, claims[i], golds[j])
+            report.speaker_correct += ok
+            if not ok:
+                wrong_speaker.append((i, j))
+    if errors is not None:
+        _report_errors(errors, doc, claims, golds, overlap_pairs, wrong_speaker)
+
+
+def _report_errors(
+    errors: ErrorSink,
+    doc: dict[str, Any],
+    claims: list[Claim],
+    golds: list[dict[str, Any]],
+    pairs: list[tuple[int, int]],
+    wrong_speaker: list[tuple[int, int]],
+) -> None:
+    """One record per missed speech act, false positive (overlap matching) and wrong speaker."""
+    text, doc_id = doc["text"], doc.get("doc_id")
+    matched_claims = {i for i, _ in pairs}
+    matched_golds = {j for _, j in pairs}
+    for j, gold in enumerate(golds):
+        if j not in matched_golds and (gold.get("derived") or {}).get("speech_cue_heuristic"):
+            span = tuple(gold["content_span"])
+            errors({"doc_id": doc_id, "kind": "miss", "gold": _gold_record(gold), "context": context(text, span)})  # type: ignore[arg-type]
+    for i, claim in enumerate(claims):
+        if i not in matched_claims:
+            record = {"doc_id": doc_id, "kind": "false_positive", "claim": claim_record(claim)}
+            errors(record | {"context": context(text, claim.content_span)})
+    for i, j in wrong_speaker:
+        record = {
+            "doc_id": doc_id,
+            "kind": "wrong_speaker",
+            "gold": _gold_record(golds[j]),
+            "claim": claim_record(claims[i]),
+        }
+        errors(record | {"context": context(text, claims[i].content_span)})
+
+
+def _gold_record(gold: dict[str, Any]) -> dict[str, Any]:
+    return {k: gold.get(k) for k in ("speaker", "cue", "content", "content_span")}
 
 
 def format_report(report: EvalReport) -> str:
@@ -255,7 +229,7 @@ def format_report(report: EvalReport) -> str:
     ]
     for name, c in (("overlap", report.overlap), ("strict", report.strict)):
         lines.append(
-            f"{name:<10}{c.precision:>10.3f}{c.recall:>10.3f}{c.f1:>10.3f}{c.predicted_correct:>10}{c.gold_speech_found:>10}"
+            f"{name:<10}{c.precision:>10.3f}{c.recall:>10.3f}{c.f1:>10.3f}{c.predicted_correct:>10}{c.gold_found:>10}"
         )
     lines.append(
         f"speaker accuracy (overlap-matched speech acts) {report.speaker_accuracy:.3f} of {report.speaker_checked}"
@@ -265,4 +239,4 @@ def format_report(report: EvalReport) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["EvalReport", "MatchCounts", "evaluate", "format_report", "grounding_errors", "match", "read_gold"]
+__all__ = ["EvalReport", "evaluate", "format_report", "match"]
