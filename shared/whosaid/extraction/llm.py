@@ -34,6 +34,7 @@ from whosaid.extraction.prompt import (
     names_in,
     preceding_context,
 )
+from whosaid.extraction.speakers import split_role_name, unify_speakers
 from whosaid.models import Article, Claim, ExtractionResult, QuoteType, SpeakerType, Stance, Usage
 
 logger = logging.getLogger(__name__)
@@ -142,7 +143,8 @@ class LLMExtractor:
             # The pool has finished every started chunk, so the tally is what the failed attempt cost.
             error.usage = self._usage(tally, chunks)
             raise
-        return ExtractionResult.from_claims(_unify(_merge(claims)), self._usage(tally, chunks))
+        # One name per entity across chunks ("Qassem" -> "Hazem Qassem"), by the module the rules path uses.
+        return ExtractionResult.from_claims(unify_speakers(_merge(claims)), self._usage(tally, chunks))
 
     def _usage(self, tally: _Tally, chunks: list[Chunk]) -> Usage:
         return Usage(
@@ -183,12 +185,13 @@ class LLMExtractor:
         claims: list[Claim] = []
         dropped = 0
         for proposed in output.claims:
+            name, role = _name_and_role(proposed)
             claim = ground_claim(
                 text,
                 content=proposed.content,
-                speaker_name=proposed.speaker,
+                speaker_name=name,
                 speaker_type=proposed.speaker_type,
-                speaker_role=proposed.speaker_role,
+                speaker_role=role,
                 speaker_mention=proposed.speaker_mention,
                 cue=proposed.cue,
                 quote_type=proposed.quote_type,
@@ -319,14 +322,25 @@ def _duplicate(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return spans_overlap(a, b) * shorter >= DUPLICATE_OVERLAP * longer
 
 
-def _unify(claims: list[Claim]) -> list[Claim]:
-    """One name per entity across chunks ("Qassem" -> "Hazem Qassem"), by the shared speakers module."""
-    try:
-        from whosaid.extraction.speakers import unify_speakers
-    except ImportError:  # pragma: no cover - only while the speakers module is being written
-        logger.warning("whosaid.extraction.speakers is missing: speakers are not unified across chunks")
-        return claims
-    return unify_speakers(claims)
+def _name_and_role(proposed: ModelClaim) -> tuple[str, str | None]:
+    """The model's speaker name and role, a title glued onto a person's name moved to the role by the speakers
+    module, as on the rules path: "Turkish Foreign Minister Mevlüt Çavuşoğlu" -> "Mevlüt Çavuşoğlu", role
+    "Turkish Foreign Minister"; "Mr. Trump" -> "Trump". Only a person's name is split ("General Motors" and
+    "Justice Department" stay whole); a role the model gave is kept."""
+    name = " ".join(proposed.speaker.split()).strip(" ,;:")
+    role = " ".join((proposed.speaker_role or "").split()).strip(" ,;:") or None
+    if proposed.speaker_type != "person" or not name:
+        return name or proposed.speaker, role
+    # split_role_name reads capitals as A-Z ("Çavuşoğlu" would not be a name): split a stand-in of the same
+    # length with each other capital written "X", then cut the name and role from the real text at its offsets.
+    stand_in = "".join("X" if c.isupper() and not c.isascii() else c for c in name)
+    title, bare = split_role_name(stand_in)
+    at = stand_in.rfind(bare) if bare else -1
+    if at < 0 or bare == stand_in:
+        return name, role
+    if role is None and title and (start := stand_in.find(title)) >= 0:
+        role = name[start : start + len(title)]
+    return name[at : at + len(bare)], role
 
 
 __all__ = ["LLMExtractor", "ModelClaim", "ModelOutput"]

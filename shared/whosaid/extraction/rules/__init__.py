@@ -4,47 +4,77 @@ It finds direct quotations with their speech clause, reported speech after a cue
 resolves speaker mentions (pronouns, 'the sources', a surname alone) to the speaker entity they refer to, and
 never reads page furniture (navigation, follow/share prompts, credits, bylines, repeated headline lines).
 Every span it returns slices the text exactly.
+
+The pipeline, one module a stage: the layout (`text`), then the finders of `STAGES` in order (`direct`,
+`reported`, `according`, `constructions`, `headlines`; they share `subjects`, `content`, `grammar` and the cue
+lexicon `cues`), then deduplication, mention parsing (`whosaid.extraction.mentions`) and coreference
+(`whosaid.extraction.coreference`).
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from whosaid.extraction.coreference import resolve_pronouns, unify_speakers
+from whosaid.extraction.mentions import parse_mention
+from whosaid.extraction.rules.according import find_according
 from whosaid.extraction.rules.constructions import find_asked, find_called, find_colon_quotes
 from whosaid.extraction.rules.cues import stance_for
-from whosaid.extraction.rules.patterns import (
-    Found,
-    find_according,
-    find_direct,
-    find_headline_statements,
-    find_reported,
-)
+from whosaid.extraction.rules.direct import find_direct
+from whosaid.extraction.rules.found import Found
+from whosaid.extraction.rules.headlines import find_headline_statements
+from whosaid.extraction.rules.reported import find_reported
 from whosaid.extraction.rules.text import Layout, layout
-from whosaid.extraction.speakers import PRONOUNS, ParsedMention, is_place, parse_mention, unify_speakers
+from whosaid.extraction.spans import Span
 from whosaid.models import Article, Claim, ExtractionResult, QuoteType, Speaker, Usage
 
-_CAPITALISED_NAME = re.compile(
-    r"(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen)\.\s+)?[A-Z][\w’'\-]+(?:\s+(?:[A-Z]\.\s+)?[A-Z][\w’'\-]+)+|"
-    r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen)\.\s+[A-Z][\w’'\-]+"
+# A finder reads the page, the spans earlier stages reserved, and what they found.
+Finder = Callable[[Layout, Sequence[Span], Sequence[Found]], list[Found]]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One finder and what its claims reserve for the stages after it (text no later finder reads again).
+
+    What each stage reserves is part of the extractor's behaviour, kept exactly as it was:
+    - direct quotes and reported speech reserve contents and cues;
+    - 'according to' reserves its contents, not its cue;
+    - a colon quote reserves nothing: name-calling and questions read as if it were not there, and where they
+      overlap it, it wins at deduplication (it is earlier in the table);
+    - name-calling reserves its contents, which only the question finder after it reads;
+    - questions reserve their contents too, but no finder after them reads `taken`: the headline finder reads
+      whole paragraphs whatever was taken (a headline repeating a body claim loses at deduplication).
+    """
+
+    name: str
+    find: Finder
+    reserves_contents: bool
+    reserves_cues: bool
+
+
+def _page_only(find: Callable[[Layout], list[Found]]) -> Finder:
+    """A finder that reads the page alone, whatever earlier stages took."""
+    return lambda page, taken, earlier: find(page)
+
+
+def _outside_taken(find: Callable[[Layout, Sequence[Span]], list[Found]]) -> Finder:
+    """A finder that reads what earlier stages left free, whatever they found."""
+    return lambda page, taken, earlier: find(page, taken)
+
+
+# The finders in the order they run, which is also their priority where two claims overlap (see _dedupe).
+STAGES: tuple[Stage, ...] = (
+    Stage("direct", _page_only(find_direct), reserves_contents=True, reserves_cues=True),
+    Stage("reported", find_reported, reserves_contents=True, reserves_cues=True),
+    Stage("according", _outside_taken(find_according), reserves_contents=True, reserves_cues=False),
+    Stage("colon quotes", _outside_taken(find_colon_quotes), reserves_contents=False, reserves_cues=False),
+    Stage("called", _outside_taken(find_called), reserves_contents=True, reserves_cues=False),
+    Stage("asked", _outside_taken(find_asked), reserves_contents=True, reserves_cues=False),
+    Stage("headlines", _page_only(find_headline_statements), reserves_contents=False, reserves_cues=False),
 )
-_POSSESSIVE_END = re.compile(r"(?:’s|'s|’|')$")
-_CAPITALISED_ANY = re.compile(r"[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+)*")
-_SENTENCE_INITIAL_NOISE = frozenset(
-    ["The", "A", "An", "In", "On", "At", "But", "And", "For", "As", "If", "When", "While", "After", "Before"]
-)
-
-
-def _sentence_initial(text: str, pos: int) -> bool:
-    before = text[max(0, pos - 3) : pos]
-    return pos == 0 or not before.strip() or before.rstrip()[-1:] in '.!?”"\n'
-
-
-def _quote_type(text: str, content: tuple[int, int], kind: str) -> QuoteType:
-    if kind in ("direct", "transcript"):
-        return "direct"
-    return "mixed" if re.search(r"[“”\"]|''", text[content[0] : content[1]]) else "indirect"
 
 
 class RulesExtractor:
@@ -59,30 +89,33 @@ class RulesExtractor:
 
 def extract_claims(text: str, title: str | None = None) -> list[Claim]:
     page = layout(text, title)
-    direct = find_direct(page)
-    taken = [f.content for f in direct]
-    reported = find_reported(page, taken, direct)
-    taken += [f.content for f in reported] + [f.cue for f in direct + reported]
-    according = find_according(page, taken)
-    taken += [f.content for f in according]
-    called = find_called(page, taken)
-    asked = find_asked(page, taken + [f.content for f in called])
-    colon = find_colon_quotes(page, taken)
-    headlines = find_headline_statements(page)
-    found = _dedupe(direct + reported + according + colon + called + asked + headlines)
+    found = _dedupe(run_stages(page))
     # A claim is attributed to someone: a question whose asker the text never names ("Asked whether …, X said")
     # is the reporter's, not a speaker's. (The asked construction still claims its span, so nothing else takes it.)
     found = [f for f in found if f.speaker is not None]
     found.sort(key=lambda f: f.content[0])
-    claims = [_to_claim(page, f) for f in found]
-    claims = _resolve_pronouns(page, found, claims)
+    claims = resolve_pronouns(text, [_to_claim(page, f) for f in found])
     return unify_speakers(claims)
 
 
+def run_stages(page: Layout, stages: Sequence[Stage] = STAGES) -> list[Found]:
+    """Every stage's finds, in stage order; each stage reads past the spans the stages before it reserved."""
+    taken: list[Span] = []
+    found: list[Found] = []
+    for stage in stages:
+        new = stage.find(page, taken, found)
+        if stage.reserves_contents:
+            taken += [f.content for f in new]
+        if stage.reserves_cues:
+            taken += [f.cue for f in new]
+        found += new
+    return found
+
+
 def _dedupe(found: list[Found]) -> list[Found]:
-    """Keep the first claim (direct before reported before 'according to') where two contents overlap."""
+    """Keep the first claim (direct before reported before 'according to' …) where two contents overlap."""
     kept: list[Found] = []
-    claimed: list[tuple[int, int]] = []  # kept contents, sorted by start (they never overlap)
+    claimed: list[Span] = []  # kept contents, sorted by start (they never overlap)
     for f in found:
         s, e = f.content
         i = bisect.bisect_left(claimed, (s, s))
@@ -91,6 +124,12 @@ def _dedupe(found: list[Found]) -> list[Found]:
         claimed.insert(i, (s, e))
         kept.append(f)
     return kept
+
+
+def _quote_type(text: str, content: Span, kind: str) -> QuoteType:
+    if kind in ("direct", "transcript"):
+        return "direct"
+    return "mixed" if re.search(r"[“”\"]|''", text[content[0] : content[1]]) else "indirect"
 
 
 def _to_claim(page: Layout, f: Found) -> Claim:
@@ -122,77 +161,4 @@ def _to_claim(page: Layout, f: Found) -> Claim:
     )
 
 
-def _resolve_pronouns(page: Layout, found: list[Found], claims: list[Claim]) -> list[Claim]:
-    """'he' / 'she' / 'they' / 'it' / 'who' -> the speaker they refer to: the nearest fitting speaker of an earlier
-    claim, else the nearest name written before the mention."""
-    text = page.text
-    resolved: list[Claim] = []
-    history: list[Speaker] = []
-    for f, claim in zip(found, claims, strict=True):
-        name = claim.speaker.name.lower()
-        if f.speaker is not None and name in PRONOUNS:
-            target = _antecedent(text, f.speaker[0], name, history)
-            if target is not None:
-                claim = claim.model_copy(update={"speaker": target})
-        if claim.speaker.name.lower() not in PRONOUNS:
-            history.append(claim.speaker)
-        resolved.append(claim)
-    return resolved
-
-
-def _antecedent(text: str, position: int, pronoun: str, history: list[Speaker]) -> Speaker | None:
-    if pronoun == "who":
-        m = re.search(r"((?:[A-Z][\w’'\-.]*\s+)*[A-Z][\w’'\-.]*)\s*,?\s*$", text[max(0, position - 120) : position])
-        if m:
-            parsed = parse_mention(m.group(1), text)
-            return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
-        return history[-1] if history else None
-    wanted = {"he": ("person",), "she": ("person",), "i": ("person",), "it": ("organization", "other")}.get(
-        pronoun, ("anonymous", "organization", "other", "person")
-    )
-    personal = pronoun in {"he", "she", "i"}
-    # A name written since the last claim's speaker is a better antecedent than an older speaker.
-    window_start = max(0, position - 400)
-    single: Speaker | None = None  # the nearest one-word name, when nothing better turns up
-    for parsed, words in _names_before(text, window_start, position, pronoun):
-        if parsed.type not in wanted:
-            continue
-        known = next((s for s in reversed(history) if s.name.split()[-1] == parsed.name.split()[-1]), None)
-        if known is not None:
-            return known
-        if personal and len(words) >= 2:
-            return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
-        if pronoun == "it" and parsed.type == "organization":
-            return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
-        if personal:
-            single = Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
-        break
-    for speaker in reversed(history):
-        if speaker.type in wanted:
-            return speaker
-    if personal:
-        # No speaker yet: the nearest full name of a person written anywhere before, else the one-word name.
-        for parsed, words in _names_before(text, 0, window_start, pronoun):
-            if parsed.type == "person" and len(words) >= 2:
-                return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
-    return single
-
-
-def _names_before(text: str, start: int, end: int, pronoun: str) -> Iterator[tuple[ParsedMention, list[str]]]:
-    """Capitalised names between `start` and `end`, nearest first, without sentence-initial words, places and
-    their possessive "’s"."""
-    pattern = _CAPITALISED_NAME if pronoun in {"he", "she", "i"} else _CAPITALISED_ANY
-    for m in reversed(list(pattern.finditer(text, start, end))):
-        mention = _POSSESSIVE_END.sub("", m.group())
-        words = mention.split()
-        if (
-            not words
-            or words[0] in _SENTENCE_INITIAL_NOISE
-            or (_sentence_initial(text, m.start()) and len(words) == 1)
-            or is_place(mention)
-        ):
-            continue
-        yield parse_mention(mention, text), words
-
-
-__all__ = ["RulesExtractor", "extract_claims"]
+__all__ = ["STAGES", "RulesExtractor", "Stage", "extract_claims", "run_stages"]

@@ -1,29 +1,26 @@
-"""Attribution constructions outside the plain 'X said (that) Y' mould.
+"""Stages 4 to 6, attribution constructions outside the plain 'X said (that) Y' mould.
 
-- name-calling: 'Smith called the plan "a disaster"', 'called him a liar', 'what Smith called "a mess"';
-- questions put to a speaker: 'Asked whether she would run, Smith said …', 'when asked if …', 'Smith asked whether …';
-- a quotation introduced by a name and a colon: 'Pollster Jane Roe: “Turnout will decide it.”'.
+- 4, a quotation introduced by a name and a colon: 'Pollster Jane Roe: “Turnout will decide it.”';
+- 5, name-calling: 'Smith called the plan "a disaster"', 'called him a liar', 'what Smith called "a mess"';
+- 6, questions put to a speaker: 'Asked whether she would run, Smith said …', 'when asked if …', 'Smith asked
+  whether …'.
 
-Each finder returns `Found` records (offsets only) for sentences outside the spans already taken.
+Each finder returns `Found` records (offsets only) for text outside the spans already taken.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from whosaid.extraction.lexicon import OBJECT_PRONOUNS, PARTICLES_AFTER_PRONOUN, REFLEXIVE_PRONOUNS, one_of
+from whosaid.extraction.rules.content import cut_participle
 from whosaid.extraction.rules.cues import CUE_RE, PARTICIPLES
-from whosaid.extraction.rules.patterns import (
-    _NAME,
-    _NOT_SPEAKERS,
-    Found,
-    _cut_participle,
-    _in_quote_text,
-    _is_passive,
-    _strip_trailing,
-    sentence_subject,
-    speaker_before,
-)
-from whosaid.extraction.rules.text import Layout, Span
+from whosaid.extraction.rules.found import Found
+from whosaid.extraction.rules.grammar import NAME, is_label, is_passive
+from whosaid.extraction.rules.subjects import sentence_subject, speaker_before
+from whosaid.extraction.rules.text import Layout
+from whosaid.extraction.spans import Span, SpanMask, in_quote_text, strip_trailing
 
 _QUOTED = re.compile(r"[“\"]|''")
 # "called" with what may precede it as part of the verb group ("has also called", "repeatedly called").
@@ -32,91 +29,85 @@ _CALLED = re.compile(
     r"(?P<verb>called|calls|calling)\b"
 )
 # Object pronouns that make 'called him X' name-calling without a quotation.
-_OBJECT_PRONOUN = re.compile(r"\s+(?:him|her|them|it|himself|herself|themselves|itself|me|us)\s+(?P<next>[\w’'-]+)")
+_OBJECT_PRONOUN = re.compile(rf"\s+(?:{one_of((*OBJECT_PRONOUNS, *REFLEXIVE_PRONOUNS))})\s+(?P<next>[\w’'-]+)")
 # What may follow 'called' that is not name-calling: particles, phrasal verbs, a meeting or an election called.
 _NOT_NAMING = re.compile(
     r"\s+(?:for|on|upon|off|up|out|back|in|into|over|to|at|by|a\s+(?:press|news|meeting|vote|halt|special|hearing|"
     r"truce|ceasefire|recess|timeout)|the\s+(?:police|meeting|vote|election|race|shots|state|contest))\b",
     re.I,
 )
-_PARTICLE_AFTER_PRONOUN = frozenset(
-    {"up", "off", "out", "back", "in", "to", "on", "for", "at", "by", "and", "or", "but", "after", "before", "from"}
-)
 _WH_BEFORE = re.compile(r"\b(?:what|who|whom)\s+")
 
 
-class _Mask:
-    """Characters already claimed by earlier finders: one byte per character keeps the check O(1)."""
-
-    def __init__(self, length: int, taken: list[Span]) -> None:
-        self.bits = bytearray(length + 1)
-        for span in taken:
-            self.mark(span)
-
-    def mark(self, span: Span) -> None:
-        self.bits[span[0] : span[1]] = b"\x01" * (span[1] - span[0])
-
-    def free(self, span: Span) -> bool:
-        return not any(self.bits[span[0] : span[1]])
-
-
-def find_called(layout: Layout, taken: list[Span]) -> list[Found]:
+def find_called(layout: Layout, taken: Sequence[Span]) -> list[Found]:
     """'X called Y "Z"' / 'X called him Z' / 'what X called "Z"': the content is what the speaker called it."""
     text = layout.text
-    mask = _Mask(len(text), taken)
+    mask = SpanMask(len(text), taken)
     found: list[Found] = []
     for s_start, s_end in layout.sentences:
         if layout.is_furniture(s_start, s_end) or "call" not in text[s_start:s_end]:
             continue
         for m in _CALLED.finditer(text, s_start, s_end):
-            cs, ce = m.span()
-            if (
-                layout.in_quote(cs)
-                or not mask.free((cs, ce))
-                or _is_passive(text, cs)
-                or text[max(s_start, m.start("verb") - 3) : m.start("verb")] == "so-"
-                or _NOT_NAMING.match(text, ce, s_end)
-            ):
-                continue
-            clause_end, _ = _cut_participle(text, ce, s_end)
-            clause = text[ce:clause_end]
-            quoted = _QUOTED.search(clause)
-            pronoun = _OBJECT_PRONOUN.match(clause)
-            if not quoted and not (pronoun and pronoun.group("next").lower() not in _PARTICLE_AFTER_PRONOUN):
-                continue
-            lead: int | None = None
-            sp: Span | None = None
-            if m.group("verb") == "calling":
-                if not re.search(r",\s*(?:and\s+)?$", text[max(s_start, cs - 10) : cs]):
-                    continue
-                sp = sentence_subject(text, s_start, cs)
-            else:
-                # "what Smith called …": the speaker sits between the relative word and the verb.
-                window = max(s_start, cs - 80)
-                rel = next(reversed(list(_WH_BEFORE.finditer(text, window, cs))), None)
-                if rel is not None:
-                    sp = speaker_before(text, rel.end(), cs)
-                    lead = rel.start() if sp is not None and sp[0] == rel.end() else None
-                if lead is None:
-                    sp = speaker_before(text, s_start, cs)
-            if sp is None:
-                continue
-            start = lead if lead is not None else ce + len(clause) - len(clause.lstrip())
-            if lead is not None and quoted:
-                # 'what X called "a mess"': the naming ends with its quotation (and the noun it qualifies).
-                close = re.search(r"[”\"]|''", text[ce + quoted.end() : clause_end])
-                end = ce + quoted.end() + close.end() if close else clause_end
-                noun = re.match(r"\s+[a-z][\w-]*(?=\s*(?:[,.;:!?—–]|\s-\s|$))", text[end:clause_end])
-                end = end + noun.end() if noun else end
-            else:
-                end = clause_end
-            end = _strip_trailing(text, start, end)
-            if end - start < 6 or not mask.free((start, end)) or _in_quote_text(text, s_start, cs):
-                continue
-            found.append(Found((start, end), sp, (cs, ce), "call", "reported"))
-            mask.mark((start, end))
-            mask.mark((cs, ce))
+            claim = _naming(layout, mask, m, s_start, s_end)
+            if claim is not None:
+                found.append(claim)
+                mask.mark(claim.content)
+                mask.mark(claim.cue)
     return found
+
+
+def _naming(layout: Layout, mask: SpanMask, m: re.Match[str], s_start: int, s_end: int) -> Found | None:
+    """The name-calling of one 'called', if it is one: a quotation or 'him X' after it, and a speaker."""
+    text = layout.text
+    cs, ce = m.span()
+    if (
+        layout.in_quote(cs)
+        or not mask.free((cs, ce))
+        or is_passive(text, cs)
+        or text[max(s_start, m.start("verb") - 3) : m.start("verb")] == "so-"
+        or _NOT_NAMING.match(text, ce, s_end)
+    ):
+        return None
+    clause_end, _ = cut_participle(text, ce, s_end)
+    clause = text[ce:clause_end]
+    quoted = _QUOTED.search(clause)
+    pronoun = _OBJECT_PRONOUN.match(clause)
+    if not quoted and not (pronoun and pronoun.group("next").lower() not in PARTICLES_AFTER_PRONOUN):
+        return None
+    sp, lead = _namer(text, s_start, m)
+    if sp is None:
+        return None
+    start = lead if lead is not None else ce + len(clause) - len(clause.lstrip())
+    end = _relative_naming_end(text, ce + quoted.end(), clause_end) if lead is not None and quoted else clause_end
+    end = strip_trailing(text, start, end)
+    if end - start < 6 or not mask.free((start, end)) or in_quote_text(text, s_start, cs):
+        return None
+    return Found((start, end), sp, (cs, ce), "call", "reported")
+
+
+def _namer(text: str, s_start: int, m: re.Match[str]) -> tuple[Span | None, int | None]:
+    """Who called it, and where the content starts when it stands before them ('what Smith called …')."""
+    cs = m.start()
+    if m.group("verb") == "calling":
+        if not re.search(r",\s*(?:and\s+)?$", text[max(s_start, cs - 10) : cs]):
+            return None, None
+        return sentence_subject(text, s_start, cs), None
+    # "what Smith called …": the speaker sits between the relative word and the verb.
+    window = max(s_start, cs - 80)
+    rel = next(reversed(list(_WH_BEFORE.finditer(text, window, cs))), None)
+    if rel is not None:
+        sp = speaker_before(text, rel.end(), cs)
+        if sp is not None and sp[0] == rel.end():
+            return sp, rel.start()
+    return speaker_before(text, s_start, cs), None
+
+
+def _relative_naming_end(text: str, after_open: int, clause_end: int) -> int:
+    """'what X called "a mess"': the naming ends with its quotation (and the noun it qualifies)."""
+    close = re.search(r"[”\"]|''", text[after_open:clause_end])
+    end = after_open + close.end() if close else clause_end
+    noun = re.match(r"\s+[a-z][\w-]*(?=\s*(?:[,.;:!?—–]|\s-\s|$))", text[end:clause_end])
+    return end + noun.end() if noun else end
 
 
 _ASKED_LEAD = re.compile(
@@ -126,12 +117,12 @@ _ASKED_LEAD = re.compile(
 )
 
 
-def find_asked(layout: Layout, taken: list[Span]) -> list[Found]:
+def find_asked(layout: Layout, taken: Sequence[Span]) -> list[Found]:
     """'Asked whether she would run, Smith said …' / '… when asked if …': the question put to a speaker.
     The asker is named only when written ('Asked by reporters whether …'); otherwise the Found has no speaker, still
     reserves its span against other patterns, and extract_claims drops it: a question nobody asked is no claim."""
     text = layout.text
-    mask = _Mask(len(text), taken)
+    mask = SpanMask(len(text), taken)
     found: list[Found] = []
     for s_start, s_end in layout.sentences:
         if layout.is_furniture(s_start, s_end) or "sked" not in text[s_start:s_end]:
@@ -142,7 +133,7 @@ def find_asked(layout: Layout, taken: list[Span]) -> list[Found]:
             before = text[max(s_start, cs - 12) : cs]
             if cs != s_start and not re.search(r"(?:[,;]\s*|\b(?:[Ww]hen|[Oo]nce|[Aa]fter being|[Ii]f)\s+)$", before):
                 continue
-            if layout.in_quote(cs) or not mask.free((cs, ce)) or _in_quote_text(text, s_start, cs):
+            if layout.in_quote(cs) or not mask.free((cs, ce)) or in_quote_text(text, s_start, cs):
                 continue
             start = m.start("wh")
             if m.group("wh") == "about":
@@ -167,7 +158,7 @@ def find_asked(layout: Layout, taken: list[Span]) -> list[Found]:
                 end = s_end
             else:
                 continue
-            end = _strip_trailing(text, start, end)
+            end = strip_trailing(text, start, end)
             if end - start < 6 or not mask.free((start, end)):
                 continue
             sp = (m.start("by"), m.end("by")) if m.group("by") else None
@@ -177,13 +168,13 @@ def find_asked(layout: Layout, taken: list[Span]) -> list[Found]:
 
 
 # "… surprise Republican pollster Jane Roe: “…”" / "- Carl Bialik: “…”": a name (and its role) right before the colon.
-_COLON_QUOTE = re.compile(rf"(?P<sp>{_NAME})\s*(?P<cue>:)\s*(?=[“\"]|'')")
+_COLON_QUOTE = re.compile(rf"(?P<sp>{NAME})\s*(?P<cue>:)\s*(?=[“\"]|'')")
 
 
-def find_colon_quotes(layout: Layout, taken: list[Span]) -> list[Found]:
+def find_colon_quotes(layout: Layout, taken: Sequence[Span]) -> list[Found]:
     """A quotation introduced by a name and a colon, with no speech verb: 'Pollster Jane Roe: “…”'."""
     text = layout.text
-    mask = _Mask(len(text), taken)
+    mask = SpanMask(len(text), taken)
     found: list[Found] = []
     quote_at = {q.start: q for q in layout.quotes}
     for m in _COLON_QUOTE.finditer(text):
@@ -195,7 +186,7 @@ def find_colon_quotes(layout: Layout, taken: list[Span]) -> list[Found]:
         if (
             not 1 <= len(words) <= 5
             or name.isupper()
-            or any(w.lower().strip(".’'") in _NOT_SPEAKERS for w in words)
+            or is_label(words)
             or layout.in_quote(m.start())
             or len(text[quote.start : quote.end].split()) < 4
         ):

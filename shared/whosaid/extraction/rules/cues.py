@@ -1,9 +1,14 @@
-"""The cue lexicon: verbs (and phrases) news uses to attribute speech, and the stance each one carries."""
+"""The cue lexicon: the verbs (and phrases) news uses to attribute speech, and the stance each one carries.
+
+This module holds only that lexicon (every inflected form, the classes of cue the finders treat apart, the cue
+regexes built from them) and `stance_for`; every other word list is in `whosaid.extraction.lexicon`.
+"""
 
 from __future__ import annotations
 
 import re
 
+from whosaid.extraction.lexicon import wordlist
 from whosaid.models import Stance
 
 # Every inflected form written out: a stemmer would be one more thing to get wrong.
@@ -122,6 +127,15 @@ NOUN_LIKE = frozenset(
 # Verbs that are speech only with an explicit content marker after them ("continued: …", "charged that …"),
 # not in "continued campaigning", "charged a fee", "agreed to a moratorium".
 MARKED_ONLY = frozenset({"continue", "charge", "repeat", "agree", "post"})
+# Verbs whose content follows a preposition: "complained about the delay", "warned of a crash".
+PREPOSITION_VERBS = frozenset(
+    {"complain", "warn", "joke", "brag", "boast", "comment", "speculate", "testify", "remark", "hint", "quip"}
+)
+# The cue of a title-case headline ('Senator Says Bill Will Pass').
+HEADLINE_CUES = wordlist(
+    """Says Say Tells Warns Claims Admits Denies Insists Vows Urges Predicts Suggests Argues Declares Confirms
+    Announces Concedes Pledges Promises"""
+)
 # Participle cues that hang a second claim off a clause: "..., denying some press reports".
 PARTICIPLES = frozenset(
     form for form in CUE_LEMMA if form.split()[0].endswith("ing") and form not in {"warning", "reporting"}

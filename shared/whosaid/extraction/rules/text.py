@@ -1,4 +1,7 @@
-"""Layout of an article for the rules: paragraphs, sentences, quotations and page furniture, all as offsets."""
+"""Stage 0, the layout: paragraphs, sentences, quotations and page furniture of an article, all as offsets.
+
+Every finder reads the article through its `Layout`; nothing here decides who said what.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from whosaid.extraction.spans import strip_span
-
-
-def _wordset(words: str) -> frozenset[str]:
-    """A set of words written as one string (long word lists stay readable)."""
-    return frozenset(words.split())
-
-
-Span = tuple[int, int]
+from whosaid.extraction.lexicon import SENTENCE_ABBREVIATIONS
+from whosaid.extraction.spans import Span, strip_span
 
 # Lines that are page furniture, never speech: navigation, share/follow prompts, credits, bylines, copyright.
 _FURNITURE = re.compile(
@@ -34,14 +30,6 @@ _FURNITURE = re.compile(
     re.X,
 )
 _CREDIT_TAIL = re.compile(r"(?:/\s*(?:AP|Reuters|Getty Images|AFP|EPA)|(?:AP|Getty Images|AFP) Photo)\s*\.?\s*$")
-
-_ABBREVIATIONS = _wordset(
-    """mr mrs ms dr sen rep gov gen lt col sgt capt prof rev st jr sr inc co corp ltd no vs v u.s u.n u.k a.m
-    p.m jan feb mar apr jun jul aug sep sept oct nov dec d.c calif fla ill mass mich minn pa va wash ariz
-    colo conn ky la md mo nev okla ore tenn tex wis wyo ala ark del ga ind kan neb n.y n.j n.c s.c n.h e.g
-    i.e etc"""
-)
-
 
 _SENTENCE_END = re.compile(r"[.!?]+(?:[”\"’']|'')*(?=\s+[“\"‘'(\[]?[A-Z0-9])|[.!?]+(?:[”\"’']|'')*\s*$")
 
@@ -123,7 +111,7 @@ def sentences(text: str, paras: list[Span]) -> list[Span]:
                 word = re.search(r"([\w.]+)$", text[max(start, m.start() - 40) : m.start()])
                 token = word.group(1).lower() if word else ""
                 if (
-                    token in _ABBREVIATIONS
+                    token in SENTENCE_ABBREVIATIONS
                     or (len(token) == 1 and token.isalpha())
                     or re.fullmatch(r"(?:\w\.)+\w", token)
                 ):

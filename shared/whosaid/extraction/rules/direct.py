@@ -1,0 +1,175 @@
+"""Stage 1, direct quotes: a quotation with its speech clause after it ('"…," he said', '"…," said Smith') or
+before it ('X said: "…"', 'The sources added, "…"'), interrupted and multi-paragraph quotes joined into one.
+
+It runs first and claims its quotations before any other finder reads the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whosaid.extraction.rules.cues import ADDRESSEE_VERBS, CUE_LEMMA, CUE_RE, PARTICIPLES
+from whosaid.extraction.rules.found import Found
+from whosaid.extraction.rules.grammar import ABBREVIATION_DOT, SUBJECT_REACH, TAIL_ONLY, is_passive
+from whosaid.extraction.rules.subjects import sentence_subject, speaker_after, speaker_before
+from whosaid.extraction.rules.text import Layout
+
+
+def find_direct(layout: Layout) -> list[Found]:
+    """Each quotation with a speech clause, in text order; a quotation joined into an earlier one is skipped."""
+    text = layout.text
+    found: list[Found] = []
+    consumed_until = -1
+    for index, quote in enumerate(layout.quotes):
+        if quote.start < consumed_until or layout.is_furniture(quote.start, quote.end):
+            continue
+        words = len(text[quote.start : quote.end].split())
+        claim = _clause_after(layout, index, words, consumed_until) if quote.closed else None
+        if claim is None and words >= 2:
+            claim = _clause_before(layout, index)
+        if claim is not None:
+            found.append(claim)
+            consumed_until = claim.content[1]
+    return found
+
+
+def _clause_after(layout: Layout, index: int, words: int, consumed_until: int) -> Found | None:
+    """Speech clause after the quote: '"…," he said' / '"…," said Smith' / '"…" Smith told CNN.'"""
+    text, quote = layout.text, layout.quotes[index]
+    para_start, para_end = layout.paragraphs[quote.paragraph]
+    lookahead = text[quote.end : min(para_end, quote.end + 200)]
+    cue = CUE_RE.search(lookahead)
+    if not cue or cue.group("verb") in PARTICIPLES or _sentence_break(lookahead[: cue.start()]):
+        return None
+    cs, ce = quote.end + cue.start(), quote.end + cue.end()
+    sp = speaker_before(text, quote.end, cs)
+    if sp is None and not lookahead[: cue.start()].strip(" ,—–-"):
+        sp = speaker_after(text, ce, para_end)
+    # A quote inside a sentence ('the plan is "dead," he said') is a mixed claim: reported speech's.
+    opens_sentence = quote.start == para_start or bool(
+        re.search(r"(?:[.!?:]|[.!?][”\"’]|'')\s*$|^\s*$", text[max(para_start, quote.start - 4) : quote.start])
+    )
+    if sp is None or not opens_sentence or not (words >= 2 or text[quote.end - 2] in ",?!"):
+        return None
+    after = _quoting_on(layout, index, _clause_end(text, max(ce, sp[1]), para_end) + 1)
+    end, _ = _extend_quotes(layout, index, after)
+    start = _run_on_start(layout, index, consumed_until)
+    return Found((start, end), sp, (cs, ce), CUE_LEMMA[cue.group("verb")], "direct")
+
+
+def _quoting_on(layout: Layout, index: int, after: int) -> int:
+    """The speaker goes on quoting after a longer speech clause ('…," said X, a Y who Z. "…"'): the next quotation
+    of the paragraph then continues this one."""
+    text, quote = layout.text, layout.quotes[index]
+    following = layout.quotes[index + 1] if index + 1 < len(layout.quotes) else None
+    if following is not None and following.paragraph == quote.paragraph and following.start > after:
+        gap = text[after : following.start]
+        if not re.search(r"[“”\"]|''", gap) and len(gap.split()) <= 40 and not CUE_RE.search(gap):
+            return following.start
+    return after
+
+
+def _clause_before(layout: Layout, index: int) -> Found | None:
+    """Speech clause before the quote: 'X said: "…"' / 'The sources added, "…"' / '…, saying, "…"'."""
+    text, quote = layout.text, layout.quotes[index]
+    sent_start = _speech_clause_start(layout, index)
+    m2 = re.search(r"[,:]\s*$", text[sent_start : quote.start])
+    if not m2:
+        return None
+    cues = list(CUE_RE.finditer(text, sent_start, sent_start + m2.start()))
+    if not cues:
+        return None
+    cue = cues[-1]
+    between = text[cue.end() : sent_start + m2.start()]
+    lemma = CUE_LEMMA[cue.group("verb")]
+    if (
+        re.search(r"[.;“”\"]", between)
+        or not (not between.strip() or TAIL_ONLY.match(between) or lemma in ADDRESSEE_VERBS)
+        or layout.in_quote(cue.start())
+        or is_passive(text, cue.start())
+    ):
+        return None
+    if cue.group("verb") in PARTICIPLES:
+        sp = sentence_subject(text, sent_start, cue.start())
+    else:
+        sp = speaker_before(text, sent_start, cue.start())
+    if sp is None:
+        return None
+    end, _ = _extend_quotes(layout, index, quote.end)
+    return Found((quote.start, end), sp, cue.span(), lemma, "direct")
+
+
+def _speech_clause_start(layout: Layout, index: int) -> int:
+    """Where the speech clause before a quote may start: its sentence, or the sentence of 'X said:' closing the
+    previous paragraph when the quote opens its own; never more than SUBJECT_REACH back."""
+    text, quote = layout.text, layout.quotes[index]
+    para_start = layout.paragraphs[quote.paragraph][0]
+    sent_start = next((s for s, e in layout.sentences if s <= quote.start < e), para_start)
+    if sent_start == quote.start and index > 0:
+        # A quote that opens its paragraph after 'X said:' closing the previous one.
+        prev_para = layout.paragraphs[quote.paragraph - 1] if quote.paragraph > 0 else None
+        if prev_para and text[prev_para[1] - 1] == ":":
+            sent_start = next((s for s, e in layout.sentences if s <= prev_para[1] - 1 < e), prev_para[0])
+    return max(sent_start, quote.start - SUBJECT_REACH)
+
+
+def _sentence_break(segment: str) -> bool:
+    """Whether a short stretch of text ends a sentence or opens a quote (abbreviations do not count)."""
+    return bool(re.search(r"[.!?“\"]|''", ABBREVIATION_DOT.sub("Xx", segment)))
+
+
+def _extend_quotes(layout: Layout, quote_index: int, after: int) -> tuple[int, int]:
+    """Extend a quotation through the quotes that follow in its paragraph (only spaces between them, or the
+    speech clause ending at `after`), and into the next paragraph while a quote runs on. Returns (end, last index)."""
+    text, qs = layout.text, layout.quotes
+    end = qs[quote_index].end
+    i = quote_index
+    cursor = max(after, end)
+    while i + 1 < len(qs):
+        nxt, cur = qs[i + 1], qs[i]
+        gap = text[cursor : nxt.start]
+        if nxt.paragraph == cur.paragraph and nxt.start >= cursor and not gap.strip(" ,.;:—–-\u00a0"):
+            end, cursor, i = nxt.end, nxt.end, i + 1
+            continue
+        if (
+            not cur.closed
+            and nxt.paragraph == cur.paragraph + 1
+            and nxt.start == layout.paragraphs[nxt.paragraph][0]
+            and not gap.strip()
+        ):
+            end, cursor, i = nxt.end, nxt.end, i + 1
+            continue
+        break
+    return end, i
+
+
+def _clause_end(text: str, pos: int, para_end: int) -> int:
+    """Where a speech clause after a quote ends: its comma, full stop or colon (an appositive role included when
+    a quotation follows: '"…," said Brad Bannon, a consultant. "…"')."""
+    limit = min(para_end, pos + 300)  # a speech clause is short; bounding it keeps run-on paragraphs linear
+    stop = re.search(r"[.,;:!?]|$", ABBREVIATION_DOT.sub(lambda m: "x" * len(m.group()), text[pos:limit]))
+    end = pos + (stop.start() if stop else 0)
+    if text[end : end + 1] == ",":
+        role = re.match(r",\s+(?:(?!'')[^.;:!?“”\"]){1,120}?[.,:]\s*(?=[“\"]|'')", text[end:limit])
+        if role and not CUE_RE.search(role.group()):
+            return end + role.end() - 1
+    return end
+
+
+def _run_on_start(layout: Layout, quote_index: int, not_before: int) -> int:
+    """Start of a multi-paragraph quotation: earlier paragraphs that open a quote and never close it run on into
+    the paragraph whose quote carries the attribution."""
+    qs = layout.quotes
+    j = quote_index
+    while j > 0:
+        prev, cur = qs[j - 1], qs[j]
+        if (
+            not prev.closed
+            and prev.paragraph == cur.paragraph - 1
+            and cur.start == layout.paragraphs[cur.paragraph][0]
+            and prev.start >= not_before
+        ):
+            j -= 1
+        else:
+            break
+    return qs[j].start
