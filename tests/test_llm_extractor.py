@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -15,7 +16,7 @@ from whosaid.config import Settings
 from whosaid.errors import ConfigurationError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
 from whosaid.extraction.llm import LLMExtractor
 from whosaid.extraction.prompt import SYSTEM_PROMPT
-from whosaid.models import Article, ExtractionResult
+from whosaid.models import Article, ExtractionResult, QuoteType, SpeakerType, Stance
 
 API_KEY = "sk-test-not-a-real-key-1234567890"
 ARTICLE = (
@@ -52,6 +53,12 @@ def settings(fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> Settin
 
 def _extract(settings: Settings, text: str = ARTICLE) -> ExtractionResult:
     return LLMExtractor(settings).extract(Article(text=text))
+
+
+def _answered(fake_openai: FakeOpenAI, settings: Settings, text: str, *claims: dict[str, object]) -> ExtractionResult:
+    """The result for `text` when the model answers with these claims."""
+    fake_openai.enqueue(ok(list(claims)))
+    return _extract(settings, text)
 
 
 def _assert_grounded(result: ExtractionResult, text: str) -> None:
@@ -276,6 +283,147 @@ def test_long_article_chunks_run_concurrently_merge_without_duplicates_and_share
 
     later = [r.message("user") for r in fake_openai.requests if "prisoners were discussed" in r.message("user")]
     assert later and all("Named earlier in the article:" in u and "Hazem Qassem" in u.split("\n")[0] for u in later)
+
+
+def test_document_and_unnamed_representative_speakers_round_trip(fake_openai: FakeOpenAI, settings: Settings) -> None:
+    text = (
+        "A Reuters/Ipsos poll showed that 41% of Americans approve of the plan.\n\n"
+        "According to records obtained by the Ledger, the agency spent $2 million on consultants.\n\n"
+        "A United Airlines spokesperson said in a statement that the flights would resume on Monday.\n"
+    )
+    result = _answered(
+        fake_openai,
+        settings,
+        text,
+        model_claim(
+            "41% of Americans approve of the plan",
+            "Reuters/Ipsos poll",
+            speaker_type="document",
+            speaker_role="Reuters/Ipsos",
+            speaker_mention="A Reuters/Ipsos poll",
+            cue="showed",
+        ),
+        model_claim(
+            "the agency spent $2 million on consultants",
+            "records",
+            speaker_type="document",
+            speaker_role="obtained by the Ledger",
+            cue="According to",
+        ),
+        # A trailing comma on the role is the model's slip: cleaned, as the contract says.
+        model_claim(
+            "the flights would resume on Monday",
+            "United Airlines",
+            speaker_type="organization",
+            speaker_role="spokesperson,",
+            speaker_mention="A United Airlines spokesperson",
+        ),
+    )
+
+    _assert_grounded(result, text)
+    assert [(c.speaker.name, c.speaker.type, c.speaker.role) for c in result.claims] == [
+        ("Reuters/Ipsos poll", "document", "Reuters/Ipsos"),
+        ("records", "document", "obtained by the Ledger"),
+        ("United Airlines", "organization", "spokesperson"),
+    ]
+    assert [(s.name, s.type) for s in result.speakers] == [
+        ("Reuters/Ipsos poll", "document"),
+        ("records", "document"),
+        ("United Airlines", "organization"),
+    ]
+    # The strict schema the SDK sent lets the model answer "document".
+    claim_schema = fake_openai.requests[0].body["response_format"]["json_schema"]["schema"]["$defs"]["ModelClaim"]
+    assert claim_schema["properties"]["speaker_type"]["enum"] == [
+        "person",
+        "organization",
+        "anonymous",
+        "document",
+        "other",
+    ]
+
+
+def test_every_value_the_schema_allows_is_described_in_the_instructions() -> None:
+    # A value added to SpeakerType (or QuoteType, Stance) reaches the schema at once; the model also needs to be
+    # told when to use it.
+    for values in (SpeakerType, QuoteType, Stance):
+        for value in get_args(values):
+            assert f'"{value}"' in SYSTEM_PROMPT, value
+
+
+def test_title_glued_onto_a_persons_name_moves_to_the_role(fake_openai: FakeOpenAI, settings: Settings) -> None:
+    paragraphs = [
+        "Turkish Foreign Minister Mevlüt Çavuşoğlu said that Ankara would not join the talks.",
+        "General Motors said that it would close the plant.",
+        "Mr. Trump said that the deal was dead.",
+    ]
+    text = "\n\n".join(paragraphs)
+    result = _answered(
+        fake_openai,
+        settings,
+        text,
+        model_claim("Ankara would not join the talks", "Turkish Foreign Minister Mevlüt Çavuşoğlu"),
+        model_claim("it would close the plant", "General Motors", speaker_type="organization"),
+        model_claim("the deal was dead", "Mr. Trump"),
+    )
+
+    _assert_grounded(result, text)
+    assert [(c.speaker.name, c.speaker.role) for c in result.claims] == [
+        ("Mevlüt Çavuşoğlu", "Turkish Foreign Minister"),
+        ("General Motors", None),  # an organization's name is never split, though "General" is a title
+        ("Trump", None),
+    ]
+    # The speaker span is still the mention as written.
+    assert text[slice(*result.claims[0].speaker_span)] == "Turkish Foreign Minister Mevlüt Çavuşoğlu"
+
+
+def test_a_name_the_model_gave_without_a_title_stays_whole(fake_openai: FakeOpenAI, settings: Settings) -> None:
+    text = "Foreign Minister Mevlüt Çavuşoğlu said that Ankara would not join the talks.\n"
+    [claim] = _answered(
+        fake_openai,
+        settings,
+        text,
+        model_claim(
+            "Ankara would not join the talks",
+            "Mevlüt Çavuşoğlu",
+            speaker_role="Foreign Minister",
+            speaker_mention="Foreign Minister Mevlüt Çavuşoğlu",
+        ),
+    ).claims
+    assert (claim.speaker.name, claim.speaker.role, claim.speaker.type) == (
+        "Mevlüt Çavuşoğlu",
+        "Foreign Minister",
+        "person",
+    )
+
+
+def test_surname_in_a_later_chunk_joins_the_titled_full_name_of_an_earlier_one(
+    fake_openai: FakeOpenAI, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHOSAID_CHUNK_CHARS", "1000")
+    text, _ = _long_article()
+    first = "the movement did not reach a truce agreement"
+    later = "the delegation would return to Cairo next month"
+    answers = {
+        # The model glued the title onto the name in the first chunk and used the surname in a later one.
+        first: model_claim(first, "Hamas spokesman Hazem Qassem"),
+        later: model_claim(later, "Qassem", cue="added"),
+    }
+
+    def responder(request: Recorded) -> Behaviour:
+        article = request.message("user").split("<article>")[1]
+        return ok([claim for content, claim in answers.items() if content in article])
+
+    fake_openai.responder = responder
+    result = _extract(Settings(), text)  # the fixture's environment, with the smaller chunks
+
+    asked = [r.message("user").split("<article>")[1] for r in fake_openai.requests]
+    assert len(asked) >= 3
+    assert not any(first in piece and later in piece for piece in asked)  # the two claims come from two chunks
+    assert [(c.content, c.speaker.name, c.speaker.role) for c in result.claims] == [
+        (first, "Hazem Qassem", "Hamas spokesman"),
+        (later, "Hazem Qassem", "Hamas spokesman"),
+    ]
+    assert [(s.name, s.role, s.claim_count) for s in result.speakers] == [("Hazem Qassem", "Hamas spokesman", 2)]
 
 
 def test_timeout_raises_llm_timeout(fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
