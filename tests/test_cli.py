@@ -40,10 +40,23 @@ def test_extract_prints_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["extract", write(tmp_path, "a.txt", ARTICLE), "--extractor", "rules"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].split() == ["#", "speaker", "type", "stance", "quote", "cue", "content", "span"]
-    assert "Ann Lee (Mayor)" in out and "direct" in out and "denies" in out
+    assert lines[0].split() == ["#", "speaker", "type", "role", "stance", "quote", "cue", "content", "span"]
+    first = lines[2].split()
+    assert first[:4] == ["1", "Ann", "Lee", "person"] and first[4] == "Mayor"
+    assert "direct" in out and "denies" in out
     assert "2 claims, 2 speakers (extractor: rules)" in out
+    speakers = out[out.index("2 claims, 2 speakers") :].splitlines()
+    assert speakers[1].split() == ["speaker", "type", "role", "claims"]
+    assert any(line.split() == ["Ann", "Lee", "person", "Mayor", "1"] for line in speakers)
     assert "Governor" not in out  # page furniture
+
+
+def test_extract_speakers_prints_only_the_speakers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["extract", write(tmp_path, "a.txt", ARTICLE), "--extractor", "rules", "--speakers"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["speaker", "type", "role", "claims"]
+    assert lines[2].split() == ["Ann", "Lee", "person", "Mayor", "1"]
+    assert len(lines) == 4 and "content" not in lines[0]
 
 
 def test_extract_json_from_stdin_with_metadata(

@@ -21,6 +21,7 @@ from whosaid.models import Article, ExtractionResult
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _ARTICLE_FIELDS = ("title", "url", "source", "published_at", "language")
 _CONTENT_WIDTH = 60
+_ROLE_WIDTH = 60
 
 
 class _UsageError(Exception):
@@ -84,14 +85,33 @@ def _truncate(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
+def _columns(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """Left-aligned columns, each as wide as its widest cell, under a header and a rule."""
+    widths = [max(len(h), *(len(r[k]) for r in rows)) if rows else len(h) for k, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return lines
+
+
+def format_speakers(result: ExtractionResult) -> str:
+    """The distinct speakers: name, type, role and how many claims each made, most claims first."""
+    rows = [
+        (s.name, s.type, _truncate(s.role or "", _ROLE_WIDTH), str(s.claim_count))
+        for s in result.speakers  # already most claims first
+    ]
+    return "\n".join(_columns(("speaker", "type", "role", "claims"), rows))
+
+
 def format_table(result: ExtractionResult) -> str:
     """A readable table of the claims, then the speakers."""
-    headers = ("#", "speaker", "type", "stance", "quote", "cue", "content", "span")
+    headers = ("#", "speaker", "type", "role", "stance", "quote", "cue", "content", "span")
     rows = [
         (
             str(i),
-            _truncate(c.speaker.name + (f" ({c.speaker.role})" if c.speaker.role else ""), 40),
+            _truncate(c.speaker.name, 30),
             c.speaker.type,
+            _truncate(c.speaker.role or "", 24),
             c.stance,
             c.quote_type,
             _truncate(c.cue, 20),
@@ -100,15 +120,10 @@ def format_table(result: ExtractionResult) -> str:
         )
         for i, c in enumerate(result.claims, 1)
     ]
-    widths = [max(len(h), *(len(r[k]) for r in rows)) if rows else len(h) for k, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines = _columns(headers, rows)
     lines.append("")
     lines.append(f"{len(result.claims)} claims, {len(result.speakers)} speakers (extractor: {result.usage.extractor})")
-    for s in result.speakers:
-        role = f", {s.role}" if s.role else ""
-        lines.append(f"  {s.name} ({s.type}{role}): {s.claim_count}")
+    lines.append(format_speakers(result))
     return "\n".join(lines)
 
 
@@ -161,6 +176,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     if args.json:
         print(result.model_dump_json(indent=2))
+    elif args.speakers:
+        print(format_speakers(result))
     else:
         print(format_table(result))
     return EXIT_OK
@@ -247,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("extract", help="extract the claims of an article (or a JSON-lines batch)")
     ex.add_argument("path", nargs="?", help="plain text or a JSON object with a 'text' field; - reads stdin")
     ex.add_argument("--json", action="store_true", help="print the result object as JSON instead of a table")
+    ex.add_argument("--speakers", action="store_true", help="print only the speakers table (name, type, role, claims)")
     ex.add_argument("--extractor", choices=extractors, default=None, help="default: WHOSAID_EXTRACTOR (auto)")
     ex.add_argument("--jsonl", metavar="IN.jsonl", help="one article object per line (doc_id or id, text, metadata)")
     ex.add_argument("-o", "--output", metavar="OUT", help="with --jsonl: write here instead of stdout")
