@@ -302,7 +302,7 @@ def test_speaker_with_appositive_keeps_the_role() -> None:
     text = "Brian Fallon, a spokesman for the Clinton campaign, said the process was followed."
     (claim,) = run(text).claims
     assert mention(text, claim) == "Brian Fallon, a spokesman for the Clinton campaign,"
-    assert claim.speaker.name == "Brian Fallon" and claim.speaker.role == "a spokesman for the Clinton campaign"
+    assert claim.speaker.name == "Brian Fallon" and claim.speaker.role == "spokesman for the Clinton campaign"
 
 
 def test_coordinated_and_participle_cues_make_claims_of_the_same_speaker() -> None:

@@ -1,110 +1,158 @@
 """Coreference within one article: speaker mentions that name the same entity become one speaker.
 
-Two steps, both after extraction. Pronoun resolution (rules only: it needs the text around each mention) turns
-'he' / 'they' / 'who' into the speaker they refer to. Entity merging (`unify_speakers`, on claims from either
-extractor) joins "Qassem", "the spokesman" and "Hamas spokesman Hazem Qassem" under the fullest name.
+Two steps, both after extraction. Mention resolution (rules only: it needs the text and its names) turns 'he' /
+'they' / 'who', a lone surname and a definite description ('the automaker') into the entity they refer to. Entity
+merging (`unify_speakers`, on claims from either extractor) joins "Qassem", "the spokesman" and "Hamas spokesman
+Hazem Qassem" under the fullest name.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from dataclasses import dataclass
 
 from whosaid.extraction.lexicon import (
     ARTICLES,
-    COMMON_TITLES,
+    DOCUMENT_WORDS,
+    GENERIC_ORG_NOUNS,
     HONORIFIC_TOKENS,
+    ORG_WORDS,
     PERSON_SUBJECT_PRONOUNS,
     PRONOUNS,
-    SENTENCE_INITIAL_NOISE,
-    one_of,
 )
-from whosaid.extraction.mentions import POSSESSIVE_END, ParsedMention, is_place, parse_mention
+from whosaid.extraction.mentions import is_name_token, parse_mention
+from whosaid.extraction.names import NameIndex, NameMention
 from whosaid.models import Claim, Speaker
 
-# The antecedent of 'he' / 'she': a full name, or a title and a surname ('Sen. Roe').
-_TITLE = rf"(?:{one_of(COMMON_TITLES)})\."
-_CAPITALISED_NAME = re.compile(
-    rf"(?:{_TITLE}\s+)?[A-Z][\w’'\-]+(?:\s+(?:[A-Z]\.\s+)?[A-Z][\w’'\-]+)+|{_TITLE}\s+[A-Z][\w’'\-]+"
-)
-_CAPITALISED_ANY = re.compile(r"[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+)*")
+# How far back a pronoun's antecedent is looked for among the names written before it (characters).
+_PERSON_REACH = 1500
+_GROUP_REACH = 700
+# Descriptions that stand for the speaker of the claim before them ('In a statement, X said … The statement added').
+_UTTERANCES = frozenset({"statement", "release", "post", "announcement", "tweet", "email", "letter"})
 
 
-def _sentence_initial(text: str, pos: int) -> bool:
-    before = text[max(0, pos - 3) : pos]
-    return pos == 0 or not before.strip() or before.rstrip()[-1:] in '.!?”"\n'
+@dataclass(frozen=True)
+class _Said:
+    """A speaker of an earlier claim, and where its mention stood."""
+
+    position: int
+    speaker: Speaker
 
 
-def resolve_pronouns(text: str, claims: list[Claim]) -> list[Claim]:
-    """'he' / 'she' / 'they' / 'it' / 'who' -> the speaker they refer to: the nearest fitting speaker of an earlier
-    claim, else the nearest name written before the mention. `claims` are in text order, with their speaker spans."""
+def resolve_mentions(text: str, claims: list[Claim], names: NameIndex) -> list[Claim]:
+    """Each claim's speaker mention resolved to the entity it refers to, in text order: a pronoun to its
+    antecedent, a lone surname or given name to the fuller name written in the article ('Kahlia' -> 'Kipp Kahlia'),
+    a definite description to the entity named before ('the automaker' -> 'Northwind Motors')."""
     resolved: list[Claim] = []
-    history: list[Speaker] = []
+    history: list[_Said] = []
     for claim in claims:
-        name = claim.speaker.name.lower()
-        if claim.speaker_span is not None and name in PRONOUNS:
-            target = _antecedent(text, claim.speaker_span[0], name, history)
-            if target is not None:
-                claim = claim.model_copy(update={"speaker": target})
+        position = claim.speaker_span[0] if claim.speaker_span else claim.content_span[0]
+        target = _referent(text, position, claim.speaker, names, history)
+        if target is not None:
+            claim = claim.model_copy(update={"speaker": target})
         if claim.speaker.name.lower() not in PRONOUNS:
-            history.append(claim.speaker)
+            history.append(_Said(position, claim.speaker))
         resolved.append(claim)
     return resolved
 
 
-def _antecedent(text: str, position: int, pronoun: str, history: list[Speaker]) -> Speaker | None:
+def _referent(text: str, position: int, speaker: Speaker, names: NameIndex, history: list[_Said]) -> Speaker | None:
+    key = speaker.name.lower()
+    if key in PRONOUNS:
+        return _antecedent(text, position, key, names, history)
+    words = speaker.name.split()
+    if len(words) == 1 and is_name_token(words[0]) and speaker.type in ("person", "organization", "other"):
+        fuller = names.full_name(words[0], position)
+        if fuller is not None and fuller.kind in ("person", "organization"):
+            return Speaker(name=fuller.name, type=fuller.kind, role=speaker.role or fuller.role)
+    if words and words[0].lower() == "the" and len(words) <= 3:
+        return _described(words[-1], position, names, history)
+    return None
+
+
+def _antecedent(text: str, position: int, pronoun: str, names: NameIndex, history: list[_Said]) -> Speaker | None:
     if pronoun == "who":
         m = re.search(r"((?:[A-Z][\w’'\-.]*\s+)*[A-Z][\w’'\-.]*)\s*,?\s*$", text[max(0, position - 120) : position])
         if m:
             parsed = parse_mention(m.group(1), text)
             return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
-        return history[-1] if history else None
-    wanted = {"he": ("person",), "she": ("person",), "i": ("person",), "it": ("organization", "other")}.get(
-        pronoun, ("anonymous", "organization", "other", "person")
-    )
-    personal = pronoun in PERSON_SUBJECT_PRONOUNS
-    # A name written since the last claim's speaker is a better antecedent than an older speaker.
-    window_start = max(0, position - 400)
-    single: Speaker | None = None  # the nearest one-word name, when nothing better turns up
-    for parsed, words in _names_before(text, window_start, position, pronoun):
-        if parsed.type not in wanted:
+        return history[-1].speaker if history else None
+    if pronoun in PERSON_SUBJECT_PRONOUNS:
+        return _person(position, names, history)
+    wanted = ("organization", "document") if pronoun == "it" else ("anonymous", "organization")
+    return _group(position, wanted, names, history)
+
+
+def _person(position: int, names: NameIndex, history: list[_Said]) -> Speaker | None:
+    """'he' / 'she' / 'I': the nearest person named before, shown to be a person (a speaker already, a title or
+    descriptor, an appositive); failing that the nearest full name opening its sentence, then the nearest full
+    name, then the last person who spoke. Never a place, a thing named with 'the', a headline or a document."""
+    start = max(0, position - _PERSON_REACH)
+    spoken = [s for s in history if s.speaker.type == "person" and s.position >= start]
+    subject: Speaker | None = None  # the nearest full name opening its sentence
+    nearest: Speaker | None = None  # the nearest full name at all
+    for mention in names.before(position, start):
+        if spoken and spoken[-1].position >= mention.span[0]:
+            return spoken[-1].speaker
+        if mention.kind != "person":
             continue
-        known = next((s for s in reversed(history) if s.name.split()[-1] == parsed.name.split()[-1]), None)
+        known = next((s.speaker for s in reversed(history) if _same_person(s.speaker, mention)), None)
         if known is not None:
             return known
-        if personal and len(words) >= 2:
-            return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
-        if pronoun == "it" and parsed.type == "organization":
-            return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
-        if personal:
-            single = Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
-        break
-    for speaker in reversed(history):
-        if speaker.type in wanted:
-            return speaker
-    if personal:
-        # No speaker yet: the nearest full name of a person written anywhere before, else the one-word name.
-        for parsed, words in _names_before(text, 0, window_start, pronoun):
-            if parsed.type == "person" and len(words) >= 2:
-                return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
-    return single
+        if mention.described:
+            return Speaker(name=mention.name, type="person", role=mention.role)
+        if len(mention.words) >= 2:
+            if subject is None and mention.subject:
+                subject = Speaker(name=mention.name, type="person", role=mention.role)
+            nearest = nearest or Speaker(name=mention.name, type="person", role=mention.role)
+    if spoken:
+        return spoken[-1].speaker
+    return subject or nearest or next((s.speaker for s in reversed(history) if s.speaker.type == "person"), None)
 
 
-def _names_before(text: str, start: int, end: int, pronoun: str) -> Iterator[tuple[ParsedMention, list[str]]]:
-    """Capitalised names between `start` and `end`, nearest first, without sentence-initial words, places and
-    their possessive "’s"."""
-    pattern = _CAPITALISED_NAME if pronoun in PERSON_SUBJECT_PRONOUNS else _CAPITALISED_ANY
-    for m in reversed(list(pattern.finditer(text, start, end))):
-        mention = POSSESSIVE_END.sub("", m.group())
-        words = mention.split()
-        if (
-            not words
-            or words[0] in SENTENCE_INITIAL_NOISE
-            or (_sentence_initial(text, m.start()) and len(words) == 1)
-            or is_place(mention)
-        ):
-            continue
-        yield parse_mention(mention, text), words
+def _same_person(speaker: Speaker, mention: NameMention) -> bool:
+    return speaker.type == "person" and speaker.name.split()[-1] == mention.words[-1]
+
+
+def _group(position: int, wanted: tuple[str, ...], names: NameIndex, history: list[_Said]) -> Speaker | None:
+    """'it' / 'they' / 'we': the nearest organization or group named or speaking before (never a place)."""
+    start = max(0, position - _GROUP_REACH)
+    said = next((s for s in reversed(history) if s.speaker.type in wanted), None)
+    for mention in names.before(position, start):
+        if said is not None and said.position >= mention.span[0]:
+            break
+        if names.kind_of(mention) in wanted:
+            known = next((s.speaker for s in reversed(history) if s.speaker.name == mention.name), None)
+            return known or Speaker(name=mention.name, type=names.kind_of(mention), role=mention.role)
+    return said.speaker if said is not None else None
+
+
+def _described(noun: str, position: int, names: NameIndex, history: list[_Said]) -> Speaker | None:
+    """'the automaker', 'the ministry', 'the statement', 'the report': the entity named before that it describes.
+    A description names nobody on its own, so one that fits no earlier entity stays as written."""
+    noun = noun.lower()
+    if noun in _UTTERANCES:
+        # "The statement said …": whoever issued the statement, the speaker just before it.
+        return history[-1].speaker if history and history[-1].speaker.type != "anonymous" else None
+    if noun in DOCUMENT_WORDS:
+        return next((s.speaker for s in reversed(history) if s.speaker.type == "document"), None)
+    if noun not in ORG_WORDS and noun not in GENERIC_ORG_NOUNS:
+        return None
+    # An organization whose name holds the noun ('the ministry' -> 'Ministry of Health'), the latest first.
+    for said in reversed(history):
+        if said.speaker.type == "organization" and noun in said.speaker.name.lower().split():
+            return said.speaker
+    for mention in names.before(position):
+        if mention.kind == "organization" and noun in mention.name.lower().split():
+            return Speaker(name=mention.name, type="organization", role=mention.role)
+    if noun not in GENERIC_ORG_NOUNS:
+        return None
+    # 'the company', 'the automaker': the organization last speaking, else the last one named.
+    said = next((s.speaker for s in reversed(history) if s.speaker.type == "organization"), None)
+    if said is not None:
+        return said
+    named = next((m for m in names.before(position) if m.kind == "organization"), None)
+    return Speaker(name=named.name, type="organization", role=named.role) if named else None
 
 
 # --- entity merging ---------------------------------------------------------------------------------------
@@ -183,4 +231,4 @@ def unify_speakers(claims: list[Claim]) -> list[Claim]:
     return [c.model_copy(update={"speaker": entities[resolve(c.speaker.name.lower())]}) for c in claims]
 
 
-__all__ = ["resolve_pronouns", "unify_speakers"]
+__all__ = ["resolve_mentions", "unify_speakers"]

@@ -65,8 +65,9 @@ SENTENCE_ABBREVIATIONS: frozenset[str] = frozenset(a.lower() for a in NAME_ABBRE
 )
 
 # --- who a mention names --------------------------------------------------------------------------------------
-# Words that make a mention a role or title rather than part of a name; of the titles, each with its dot but the
-# courtesy titles and Rev (which split_role_name strips or keeps as a title of their own).
+# Words that make a mention a role or title rather than part of a name ('Foreign Minister', 'Superintendent',
+# 'Rabbi'); of the titles, each with its dot but the courtesy titles and Rev (which split_role_name strips or keeps
+# as a title of their own).
 ROLE_WORDS: frozenset[str] = wordset(
     """spokesman spokeswoman spokesperson spokespeople president vice senator representative congressman
     congresswoman governor minister secretary director chairman chairwoman chair leader official officials chief
@@ -74,7 +75,12 @@ ROLE_WORDS: frozenset[str] = wordset(
     commissioner commander colonel captain professor analyst strategist lawyer founder executive coordinator
     envoy deputy speaker premier prime king queen prince sheikh chancellor treasurer counsel consultant pollster
     economist researcher reporter editor columnist anchor host correspondent member members lawmaker lawmakers
-    activist organizer operative donor"""
+    activist organizer operative donor superintendent supervisor supervisors assemblymember assemblyman
+    assemblywoman councilmember councilman councilwoman councillor councilor alderman alderwoman selectman
+    delegate rabbi pastor reverend bishop cardinal pope imam priest sheriff officer detective inspector lieutenant
+    sergeant trooper marshal prosecutor solicitor magistrate clerk registrar auditor comptroller controller
+    administrator dean provost principal coach chairperson cfo coo cto vp producer president-elect trustee regent
+    ombudsman mufti ayatollah emir monarch sultan"""
 ) | frozenset(f"{t.lower()}." for t in TITLES if t not in (*COURTESY_TITLES, "Rev"))
 # Words that open a role in an appositive ('Name, the editor of X').
 ROLE_OPENERS: frozenset[str] = wordset("the a an his her their its former senior then chief")
@@ -83,7 +89,11 @@ ANONYMOUS_HEADS: frozenset[str] = wordset(
     diplomats observer observers analyst analysts expert experts witness witnesses critic critics supporter
     supporters resident residents spokesman spokeswoman spokesperson senators lawmakers legislators voters
     leaders advisers advisors strategists economists activists protesters delegates donors republicans
-    democrats conservatives liberals members staffers"""
+    democrats conservatives liberals members staffers dealers owners workers employees parents students
+    teachers tenants landlords doctors nurses farmers advocates opponents proponents investors customers
+    passengers drivers shoppers users fans organizers participants researchers scientists officers agents
+    judges prosecutors lawyers attorneys neighbors neighbours locals villagers survivors victims families
+    relatives friends colleagues executives managers regulators commenters citizens consultants"""
 )
 ORG_WORDS: frozenset[str] = wordset(
     """party committee campaign ministry government agency department company corporation inc. inc corp. corp
@@ -91,8 +101,33 @@ ORG_WORDS: frozenset[str] = wordset(
     nbc abc cbs bbc police court congress senate house administration office bureau commission institute
     foundation university center centre organization organisation coalition alliance army military navy
     embassy parliament cabinet board team club federation authority authorities delegation leadership
-    statement report study poll survey website newspaper magazine channel station tv radio"""
+    statement report study poll survey website newspaper magazine channel station tv radio
+    motors airlines airways llc ltd. plc co. bank technologies industries holdings partners systems laboratories
+    labs pharmaceuticals media studios entertainment insurance electric energy foods communications secretariat
+    assembly legislature tribunal district school schools hospital clinic church diocese nonprofit fund trust
+    initiative project program programme service services"""
 )
+# Nouns that describe an organization of any name ('the company', 'the automaker'): they refer to the one last
+# named or speaking. (Other organization words, such as 'ministry', refer only to an organization so named.)
+GENERIC_ORG_NOUNS: frozenset[str] = wordset(
+    """company firm automaker carmaker airline carrier bank retailer manufacturer maker startup utility insurer
+    lender chain developer broadcaster network outlet publisher organization nonprofit charity conglomerate
+    giant group operator provider supplier"""
+)
+# Documents that speak in the news: what 'the report found' or 'according to records' cites.
+DOCUMENT_WORDS: frozenset[str] = wordset(
+    """report reports study studies poll polls survey surveys analysis analyses records record filing filings
+    documents document memo memos memorandum letter letters lawsuit lawsuits suit complaint indictment charges
+    ruling audit review census statistics estimates projections forecast assessment petition notice agenda
+    transcript data database tally findings paper research evaluation dossier affidavit testimony minutes"""
+)
+# A representative of an organization ('a United Airlines spokesperson', 'an official at the Treasury').
+REPRESENTATIVES: frozenset[str] = wordset(
+    """spokesman spokeswoman spokesperson spokespeople spokesmen spokeswomen representative representatives
+    official officials executive executives"""
+)
+# Word endings of a nationality or party adjective ('Palestinian', 'Israeli', 'Democratic'): no organization.
+NATIONALITY_ENDINGS: tuple[str, ...] = ("an", "ian", "ese", "ish", "i", "ic", "ean", "ch")
 # A proper name followed by one of these is an organisation ("Hamas spokesman", "Hamas leadership"): a regex.
 ORG_MODIFIERS = (
     r"spokes(?:man|woman|person)|leader(?:ship|s)?|officials?|statement|movement|delegation|members?|"
@@ -111,12 +146,19 @@ PLACES: frozenset[str] = wordset(
     *("south carolina", "south dakota", "west virginia", "united states", "united kingdom", "saudi arabia"),
     *("north korea", "south korea", "new york city", "los angeles", "san francisco", "las vegas", "des moines"),
     *("washington d.c", "the united states", "islamic state", "wall street", "silicon valley", "capitol hill"),
+    *("u.s", "u.k", "us", "uk", "the u.s"),
 }
 # Words of a heading or a label that are nobody's name ('Update:', 'Fact check:', 'TRANSCRIPT:').
 NOT_SPEAKERS: frozenset[str] = wordset(
     """note update updated photo photos video watch read source sources credit credits editor correction
     disclosure breaking exclusive opinion analysis live related q a transcript the latest warning summary
     background context fact check factcheck poll data chart map timeline"""
+)
+
+# Labels of the metadata lines a scraped or exported article starts with ('Headline: …', 'Publisher: …').
+METADATA_LABELS: tuple[str, ...] = wordlist(
+    """Headline Subtitle Subhead Title Date Dateline Publisher Publication Author Authors Byline URL Link Source
+    Section Category Tags Keywords Published Updated Posted Language Length Description Summary"""
 )
 
 # --- pronouns and determiners ---------------------------------------------------------------------------------

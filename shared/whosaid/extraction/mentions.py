@@ -1,13 +1,20 @@
-"""Speaker mentions: split a mention into role and name, and classify it (person, organisation, anonymous).
+"""Speaker mentions: split a mention into the entity it names, its role, and its type.
 
-'Hamas spokesman Hazem Qassem' is the name 'Hazem Qassem' with the role 'Hamas spokesman'; 'the sources' is an
-anonymous speaker; 'Texas' (the state's government) an organisation. Shared by both extractors: the rules parse
-the mentions they find, and entity merging (`whosaid.extraction.coreference`) compares the parsed names.
+'Hamas spokesman Hazem Qassem' is the name 'Hazem Qassem' with the role 'Hamas spokesman'; 'a United Airlines
+spokesperson' is the organization 'United Airlines' speaking through its 'spokesperson'; 'Palestinian sources
+familiar with the discussions' is the anonymous 'Palestinian sources', 'familiar with the discussions'; 'a 2021
+report by the Economic Roundtable' is the document '2021 report' by the 'Economic Roundtable'. Shared by both
+extractors: the rules parse the mentions they find, and entity merging (`whosaid.extraction.coreference`) compares
+the parsed names.
+
+Names are recognised in any script: a name token starts with a capital letter as Unicode defines it ('Çavuşoğlu',
+'Кулеба'). Roles are written without a leading article ('a spokeswoman for Acme' -> 'spokeswoman for Acme').
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,45 +23,79 @@ from whosaid.extraction.lexicon import (
     ANONYMOUS_PRONOUNS,
     ARTICLES,
     COURTESY_TOKENS,
+    DETERMINERS,
+    DOCUMENT_WORDS,
     HONORIFIC_TOKENS,
+    NAME_PARTICLES,
+    NATIONALITY_ENDINGS,
     ORG_MODIFIERS,
     ORG_WORDS,
     PERSON_PRONOUNS,
     PLACES,
     PRONOUNS,
+    REPRESENTATIVES,
     ROLE_OPENERS,
     ROLE_WORDS,
 )
 from whosaid.models import SpeakerType
 
-_NAME_TOKEN = re.compile(r"^(?:[A-Z][\w’'\-\.]*|[A-Z]\.)$")
+# Characters a name token may hold after its capital: letters, digits, apostrophes, hyphens, dots, '&' and '/'
+# ('O’Brien', 'Johnson-Trammell', 'U.S.', 'AT&T', 'Reuters/Ipsos').
+_NAME_TAIL = frozenset("’'-.&/")
+_PREPOSITIONS = frozenset({"for", "of", "at", "with", "from", "to", "by", "in", "on", "and", "or", "&"})
+_ROLE_DETERMINERS = ARTICLES | frozenset({"his", "her", "their", "its", "our", "my"})
+
+
+def is_name_token(token: str) -> bool:
+    """Whether a token is written as part of a proper name: a capital first (in any script), then letters, digits
+    or the punctuation names hold."""
+    token = token.lstrip('(“"‘')
+    return bool(token) and token[0].isupper() and all(ch.isalnum() or ch in _NAME_TAIL for ch in token[1:])
+
+
+# Lowercase words inside a name: particles ('bin', 'von') and the joiners of an organization's name.
+_INSIDE_NAMES = frozenset(NAME_PARTICLES) | {"of", "for", "the", "and", "&", "on"}
+
+
+def is_name(words: Sequence[str]) -> bool:
+    """Whether the words are a proper name: name tokens first and last, and between them name tokens, particles
+    ('Mohammed bin Salman') or the joiners of an organization ('Department of the Interior')."""
+    return (
+        bool(words)
+        and is_name_token(words[0])
+        and is_name_token(words[-1])
+        and all(is_name_token(w) or w in _INSIDE_NAMES for w in words)
+    )
 
 
 @dataclass(frozen=True)
 class ParsedMention:
-    """A mention as parsed: the name it gives, its role (a title, an appositive) and its speaker type."""
+    """A mention as parsed: the name it gives, its role (a title, an appositive, a descriptor) and its type."""
 
     name: str
     role: str | None
     type: SpeakerType
 
 
+def role_text(words: Sequence[str]) -> str | None:
+    """A role as stored: without a leading article or possessive pronoun ('a spokeswoman' -> 'spokeswoman') and
+    without the punctuation around it."""
+    words = list(words)
+    while len(words) > 1 and words[0].lower() in _ROLE_DETERMINERS:
+        words = words[1:]
+    role = " ".join(words).strip(" ,;:")
+    return role or None
+
+
 def split_role_name(mention: str) -> tuple[str | None, str]:
     """(role, name) of a mention: 'Hamas spokesman Hazem Qassem' -> ('Hamas spokesman', 'Hazem Qassem');
-    'Ismail Haniyeh, head of the bureau' -> ('head of the bureau', 'Ismail Haniyeh');
-    'Mrs. Clinton' -> (None, 'Clinton')."""
+    'Ismail Haniyeh, head of the bureau' -> ('head of the bureau', 'Ismail Haniyeh'); 'Bay Area resident Katelin
+    Tharp' -> ('Bay Area resident', 'Katelin Tharp'); 'Mrs. Clinton' -> (None, 'Clinton')."""
     mention = " ".join(mention.split()).strip(" ,;:")
-    # Appositive: "Name, role ..." (the name comes first and is capitalised).
     if "," in mention:
-        head, _, rest = mention.partition(",")
-        rest = rest.strip(" ,")
-        head_tokens = head.split()
-        if head_tokens and all(_NAME_TOKEN.match(t) for t in head_tokens) and rest and rest[0].islower():
-            role, name = split_role_name(head)
-            first = rest.split()[0].lower()
-            # "the editor of X" / "a spokesman" is a role; "who spoke on condition …" / "meanwhile" is not.
-            is_role = first in ROLE_OPENERS or first in ROLE_WORDS
-            return (role or (rest.rstrip(" ,") if is_role else None)), name
+        appositive = _appositive(mention)
+        if appositive is not None:
+            return appositive
     tokens = mention.split()
     # Strip honorifics: "Mr. Trump" is Trump; a title ("Sen.", "Gov.") is kept as the role.
     title: str | None = None
@@ -62,25 +103,71 @@ def split_role_name(mention: str) -> tuple[str | None, str]:
         if tokens[0].lower() not in COURTESY_TOKENS:
             title = tokens[0]
         tokens = tokens[1:]
-    # A trailing run of capitalised tokens after a role word is the name.
+    trailing = _trailing_name(tokens)
+    if trailing and len(trailing) < len(tokens):
+        before = tokens[: len(tokens) - len(trailing)]
+        if _is_title_or_descriptor(before, trailing):
+            # A title stays in the role ("former Gov."); a courtesy title ("Mr.") does not.
+            role_tokens = [t for t in before if t.lower() not in COURTESY_TOKENS] or before
+            return role_text(role_tokens), " ".join(trailing)
+    return title, " ".join(tokens)
+
+
+def _appositive(mention: str) -> tuple[str | None, str] | None:
+    """'Name, role …' or 'role, Name': the name on one side of the comma, what it is on the other."""
+    head, _, rest = mention.partition(",")
+    rest = rest.strip(" ,")
+    head_tokens, rest_words = head.split(), rest.split()
+    if head_tokens and is_name(head_tokens) and rest_words:
+        role, name = split_role_name(head)
+        first = rest_words[0].lower()
+        # "the editor of X" / "a spokesman" / "Meta’s chief financial officer" / "Federal Policy Manager at X" is a
+        # role; "who spoke on condition …", "meanwhile" and another name ("Smith, Jones and Roe") are not.
+        is_role = first in ROLE_OPENERS or first in ROLE_WORDS
+        if not is_role and rest[0].isupper():
+            is_role = not is_name([w for w in rest_words if w not in ("and", "or", "&")]) and (
+                any(w.lower().strip(",") in ROLE_WORDS for w in rest_words) or rest_words[0].endswith(("’s", "'s"))
+            )
+        if rest[0].islower() or is_role:
+            return (role or (role_text(rest_words) if is_role else None)), name
+    # "A spokesman for the regional government, Erik Voss" / "Xi Jinping's spokesman, Wang Wenbin".
+    name_words = _head(rest.split(",")[0].strip()).split()
+    described = bool(head_tokens) and any(w[:1].islower() for w in head_tokens) and not is_name(head_tokens)
+    if described and head_tokens[-1].lower() not in _PREPOSITIONS and len(name_words) >= 2 and is_name(name_words):
+        return role_text(head_tokens), " ".join(name_words)
+    return None
+
+
+def _trailing_name(tokens: list[str]) -> list[str]:
+    """The run of name tokens that ends a mention, a role word or honorific stopping it ('… Minister Ana Ruiz')."""
     trailing: list[str] = []
     for token in reversed(tokens):
-        if _NAME_TOKEN.match(token) and token.lower() not in ROLE_WORDS and token.lower() not in HONORIFIC_TOKENS:
+        low = token.lower()
+        if (is_name_token(token) and low not in ROLE_WORDS and low not in HONORIFIC_TOKENS) or (
+            low in NAME_PARTICLES and trailing
+        ):
             trailing.insert(0, token)
         else:
             break
-    # "Secretary of State John Kerry": the word after "of" completes the role, the rest is the name.
-    while (
-        len(trailing) > 2 and len(trailing) < len(tokens) and tokens[len(tokens) - len(trailing) - 1] in {"of", "for"}
-    ):
+    while trailing and trailing[0] in NAME_PARTICLES:
         trailing = trailing[1:]
-    if trailing and len(trailing) < len(tokens):
-        before = tokens[: len(tokens) - len(trailing)]
-        if any(t.lower().strip("()") in ROLE_WORDS for t in before):
-            # A title stays in the role ("former Gov."); a courtesy title ("Mr.") does not.
-            role_tokens = [t for t in before if t.lower() not in COURTESY_TOKENS] or before
-            return " ".join(role_tokens), " ".join(trailing)
-    return title, " ".join(tokens)
+    # "Secretary of State John Kerry": the word after "of" completes the role, the rest is the name.
+    while 2 < len(trailing) < len(tokens) and tokens[len(tokens) - len(trailing) - 1] in {"of", "for"}:
+        trailing = trailing[1:]
+    return trailing
+
+
+def _is_title_or_descriptor(before: list[str], name: list[str]) -> bool:
+    """Whether the words before a name say what the person is: a title ('Foreign Minister', 'Gov.') or a
+    descriptor ('Bay Area resident', 'friend', '36-year-old'), not a phrase the name completes ('Lawyers for')."""
+    if any(t.lower().strip("()") in ROLE_WORDS for t in before):
+        return True
+    last = before[-1].lower()
+    if last in _PREPOSITIONS or last.endswith(("’s", "'s")) or last in DETERMINERS:
+        return False
+    descriptor = [t for t in before if t.lower() not in _ROLE_DETERMINERS]
+    # A lowercase word ('resident', 'friend') or an age ('36-year-old') right before the name describes its person.
+    return bool(descriptor) and (descriptor[-1][:1].islower() or descriptor[-1][:1].isdigit())
 
 
 _ORG_MODIFIER_AFTER = re.compile(rf"(?:’s|'s)?\s+(?:{ORG_MODIFIERS})\b")
@@ -99,7 +186,7 @@ def _named_as_organisation(name: str, context: str) -> bool:
 
 
 def classify(name: str, role: str | None = None, context: str = "") -> SpeakerType:
-    """person | organization | anonymous | other, from the words of the mention (and the article, when given)."""
+    """person | organization | anonymous | document | other, from the words of the mention (and the article)."""
     lowered = name.lower()
     words = [w.strip("(),.’'\"“”") for w in lowered.split()]
     if not words:
@@ -112,8 +199,11 @@ def classify(name: str, role: str | None = None, context: str = "") -> SpeakerTy
         return "anonymous"
     if is_place(name) or (words[0] == "the" and is_place(" ".join(name.split()[1:]))):
         return "organization"  # "Texas asked a federal judge …": the state's government speaks
-    capitalised = [t for t in name.split() if _NAME_TOKEN.match(t)]
-    if words[-1] in ORG_WORDS or (any(w in ORG_WORDS for w in words[1:]) and len(capitalised) == len(words)):
+    if words[-1] in DOCUMENT_WORDS:
+        return "document"
+    capitalised = [t for t in name.split() if is_name_token(t)]
+    content = [w for w in words if w not in _JOINING]  # 'Department of Education' is capitalised throughout
+    if words[-1] in ORG_WORDS or (any(w in ORG_WORDS for w in words[1:]) and len(capitalised) == len(content)):
         return "organization"
     if words[-1] in ANONYMOUS_HEADS and (len(capitalised) < len(words) or len(words) == 1):
         return "anonymous"
@@ -141,36 +231,139 @@ def is_place(name: str) -> bool:
     return name.lower().strip(" .,") in PLACES
 
 
+# --- the mention shapes, tried in order ---------------------------------------------------------------------
+def _owner_person(cleaned: str, context: str) -> ParsedMention | None:
+    """ "Fox News’ Bret Baier" / "the Times's Jane Roe": the outlet is the role, the person the name."""
+    owner = re.match(r"^(?:the\s+)?(?P<org>(?:\S+\s+){0,3}?\S+)(?:’s|'s|’|')\s+(?P<rest>\S.*)$", cleaned)
+    # "Japan’s Ministry of Health" is the ministry: only a person is named so.
+    rest = owner.group("rest") if owner else ""
+    if owner and is_name(owner.group("org").split()) and is_name(rest.split()) and classify(rest) == "person":
+        return ParsedMention(name=rest, role=owner.group("org"), type="person")
+    return None
+
+
+_REP = "|".join(sorted(REPRESENTATIVES, key=len, reverse=True))
+# "a spokesperson for the Department of Transportation", "an official at the Treasury Department".
+_REP_FOR = re.compile(
+    rf"^(?:an?|the|one|two|three|several|some)\s+(?:(?:senior|top|former|chief|lead)\s+)?(?P<rep>{_REP})\s+"
+    r"(?:for|at|of|with|from)\s+(?:the\s+)?(?P<org>\S.*)$",
+    re.I,
+)
+# "a United Airlines spokesperson", "Southern California Edison officials", "Hamas spokesman".
+_ORG_REP = re.compile(rf"^(?:(?:an?|the)\s+)?(?P<org>.+?)(?:’s|'s)?\s+(?P<rep>{_REP})$", re.I)
+
+
+def _representative(cleaned: str, context: str) -> ParsedMention | None:
+    """An unnamed representative speaks for its organization: the organization is the speaker, the
+    representative's function its role."""
+    m = _REP_FOR.match(cleaned)
+    if m:
+        org = _head(m.group("org"))
+        org_words = org.split()
+        named = is_name(org_words) or (org_words and org_words[-1].lower() in ORG_WORDS)
+        if named and not is_place(org):
+            return ParsedMention(name=_drop_article(org), role=m.group("rep").lower(), type="organization")
+        return None
+    m = _ORG_REP.match(cleaned)
+    if m:
+        org_words = m.group("org").split()
+        if is_name(org_words) and not _is_nationality(org_words) and not is_place(m.group("org")):
+            return ParsedMention(name=m.group("org"), role=m.group("rep").lower(), type="organization")
+    return None
+
+
+def _is_nationality(words: list[str]) -> bool:
+    """'Palestinian officials', 'Israeli sources', 'Republican aides': an adjective, not an organization."""
+    return len(words) == 1 and words[0].lower().endswith(NATIONALITY_ENDINGS) and words[0].lower() not in ORG_WORDS
+
+
+# "… by the Economic Roundtable", "… obtained by the Ledger", "… from Bernstein Research".
+_AUTHOR = re.compile(
+    r"\s+(?P<how>(?:(?:obtained|reviewed|seen|released|published|compiled|conducted|commissioned|filed|issued)\s+)?"
+    r"(?:by|from))\s+(?P<author>\S.*)$"
+)
+
+
+def _document(cleaned: str, context: str) -> ParsedMention | None:
+    """Reports, polls, studies, records and filings speak as documents: named as the article names them, their
+    author (or who obtained them) as role."""
+    # The document is the head of the mention's first phrase: "Daniel Flaming, a co-author of the report" is no report.
+    phrase = cleaned.partition(",")[0]
+    author = _AUTHOR.search(phrase)
+    body = phrase[: author.start()] if author else _head(phrase)
+    words = body.split()
+    while words and words[0].lower() in DETERMINERS:
+        words = words[1:]
+    if not words or words[-1].lower().strip(".,") not in DOCUMENT_WORDS:
+        return None
+    role = None
+    if author:
+        by = author.group("how") in {"by", "from"}
+        role = _drop_article(author.group("author")) if by else f"{author.group('how')} {author.group('author')}"
+    else:
+        role = _author_before(body.split(), words)
+    return ParsedMention(name=" ".join(words), role=role, type="document")
+
+
+def _author_before(written: list[str], words: list[str]) -> str | None:
+    """'a Reuters/Ipsos poll', 'the 2024 UC Berkeley Labor Center study', 'Humboldt’s letter': the author written
+    before the document's kind. A lone capitalised word opening the mention may only be the sentence's capital
+    ('Court filings show'), so it names an author only after a determiner."""
+    possessive = [POSSESSIVE_END.sub("", w) for w in words[:-1] if POSSESSIVE_END.search(w)]
+    if possessive:
+        return " ".join(possessive)
+    named = [w for w in words[:-1] if is_name_token(w)]
+    if not named or len(named) != len([w for w in words[:-1] if not w.isdigit()]):
+        return None
+    determined = len(written) > len(words)
+    return " ".join(named) if determined or len(named) > 1 or not named[0][1:].islower() else None
+
+
+def _issued(cleaned: str, context: str) -> ParsedMention | None:
+    """'a Hamas statement', 'the White House release': the speaker is whoever issued it."""
+    issued = re.match(
+        r"^(?:an?|the)\s+(?P<org>.+?)(?:’s|'s)?\s+(?:statement|release|tweet|post|announcement)$", cleaned
+    )
+    if issued and is_name(issued.group("org").split()):
+        return ParsedMention(name=issued.group("org"), role=None, type="organization")
+    return None
+
+
+_SHAPES: tuple[Callable[[str, str], ParsedMention | None], ...] = (_owner_person, _representative, _document, _issued)
+
+
 def parse_mention(mention: str, context: str = "") -> ParsedMention:
     """Role, name and type of a speaker mention as written."""
     cleaned = " ".join(mention.split()).strip(" ,;:")
-    # "Fox News’ Bret Baier" / "the Times's Jane Roe": the outlet is the role, the person the name.
-    owner = re.match(
-        r"^(?:the\s+)?(?P<org>(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*)(?:’s|'s|’|')\s+(?P<rest>\S.*)$", cleaned
-    )
-    if owner and all(_NAME_TOKEN.match(t) for t in owner.group("rest").split()):
-        return ParsedMention(name=owner.group("rest"), role=owner.group("org"), type="person")
     # A possessive or contracted mention ("Trump’s", "He’s") names the same speaker as without its "’s".
     bare = POSSESSIVE_END.sub("", cleaned)
-    if bare and bare != cleaned and (" " not in bare or all(_NAME_TOKEN.match(t) for t in bare.split())):
+    if bare and bare != cleaned and (" " not in bare or is_name(bare.split())):
         cleaned = bare
-    # "a Hamas statement" / "the White House report": the speaker is whoever issued it.
-    issued = re.match(
-        r"^(?:an?|the)\s+(?P<org>(?:[A-Z][\w’'\-\.]*\s+)*[A-Z][\w’'\-\.]*)(?:’s|'s)?\s+(?:statement|report|release|tweet|post|"
-        r"announcement|spokesman|spokeswoman|spokesperson)$",
-        cleaned,
-    )
-    if issued and not cleaned.endswith(("spokesman", "spokeswoman", "spokesperson")):
-        return ParsedMention(name=issued.group("org"), role=None, type="organization")
-    head, _, rest = cleaned.partition(",")
-    appositive = bool(rest.strip()) and all(_NAME_TOKEN.match(t) for t in head.split())
+    for shape in _SHAPES:
+        parsed = shape(cleaned, context)
+        if parsed is not None:
+            return parsed
+    return _named_or_described(cleaned, context)
+
+
+def _named_or_described(cleaned: str, context: str) -> ParsedMention:
+    """A name with its title or appositive, or a description ('the sources') with what characterises it."""
+    head_words = cleaned.partition(",")[0].split()
+    appositive = "," in cleaned and bool(cleaned.partition(",")[2].strip()) and is_name(head_words)
     # "Name, the editor in chief of X," keeps its whole appositive as the role; otherwise the head noun phrase.
-    role, name = split_role_name(cleaned if appositive else _head(cleaned))
-    if name.lower() in PRONOUNS:
-        return ParsedMention(name=name, role=role, type=classify(name, role, context))
+    head = cleaned if appositive or "," in cleaned else _head(cleaned)
+    role, name = split_role_name(head)
     type_ = classify(name, role, context)
-    if role and type_ != "person" and all(_NAME_TOKEN.match(t) for t in name.split()):
+    if name.lower() in PRONOUNS:
+        return ParsedMention(name=name, role=role, type=type_)
+    if role and type_ not in ("person", "document") and is_name(name.split()):
         type_ = "person"
+    described = cleaned[len(head) :].strip(" ,") if not appositive and cleaned.startswith(head) else ""
+    described = _TIME_TAIL.sub("", described).strip(" ,")
+    if described and role is None and type_ == "anonymous":
+        # "Palestinian sources familiar with the discussions": what characterises them is their role (a time
+        # after the mention, "officials on Wednesday", is when they spoke, not who they are).
+        role = described
     return ParsedMention(name=_drop_article(name), role=role, type=type_)
 
 
@@ -184,7 +377,7 @@ def _drop_article(name: str) -> str:
     words = rest.split()
     if first.lower() not in ARTICLES or not words:
         return name
-    return rest if any(_NAME_TOKEN.match(w) for w in words) else name
+    return rest if any(is_name_token(w) for w in words) else name
 
 
 _POSTMODIFIER = re.compile(
@@ -193,20 +386,54 @@ _POSTMODIFIER = re.compile(
 )
 
 
+_TIME_TAIL = re.compile(
+    r"^(?:on|in|at|during|this|last)\s+(?:(?:the|a|an)\s+)?(?:\w+day|morning|afternoon|evening|night|week|weekend|"
+    r"month|year|interview|statement|email|e-mail|call|briefing|news conference|press conference)\b.*$|"
+    r"^(?:on|in)\s+(?:\w+day|\w+ \d{1,2})\b.*$"
+)
 _ROLE_OR_HONORIFIC = ROLE_WORDS | HONORIFIC_TOKENS
 # "Jim Walsh of Ohio", "Jane Roe of the Brookings Institution": a full name, then where the person is from.
-_NAME_OF = re.compile(r"^(?P<name>.*?[A-Z][\w’'\-.]*\s+[A-Z][\w’'\-.]*)\s+of\s+(?:the\s+)?[A-Z].*$")
+_NAME_OF = re.compile(r"^(?P<name>.*?\S+\s+\S+?)\s+of\s+(?:the\s+)?(?P<after>\S+)")
+
+
+# An organization's name holds 'of' and 'for': 'the California Department of Education', 'Center for Democracy'.
+_ORG_NAME = re.compile(
+    r"^(?:the\s+)?(?P<name>(?:[^\W\d_][\w’'.&-]*\s+)*?(?:"
+    + "|".join(sorted({w.capitalize() for w in ORG_WORDS if w.isalpha()}))
+    + r")(?:\s+(?:of|for|on)(?:\s+the)?(?:\s+(?:and\s+)?[^\W\d_][\w’'.&-]*)+)?)"
+)
+
+
+_JOINING = frozenset({"of", "for", "on", "the", "and"})
+# What may follow an organization's name in the same mention: nothing, a comma, or a postmodifier ('… who said').
+_ENDS_PHRASE = re.compile(r"$|\s*[,(]|\s+(?:familiar|close|who|whom|whose|which|that|with|from|in|at|on|for)\b")
 
 
 def _head(mention: str) -> str:
     """The head noun phrase of a long mention: 'Palestinian sources familiar with …' -> 'Palestinian sources'."""
     if len(mention.split()) <= 2:
         return mention
+    org = _ORG_NAME.match(mention)
+    rest = mention[org.end() :] if org else ""
+    if org and is_name([w for w in org.group("name").split() if w not in _JOINING]) and _ENDS_PHRASE.match(rest):
+        return org.group("name")
     head = _POSTMODIFIER.sub("", mention).strip(" ,")
     of = _NAME_OF.match(head)
-    if of and of.group("name").split()[-2].lower() not in _ROLE_OR_HONORIFIC:
-        head = of.group("name")
+    if of and is_name_token(of.group("after")):
+        last_two = of.group("name").split()[-2:]
+        if is_name(last_two) and last_two[0].lower() not in _ROLE_OR_HONORIFIC:
+            head = of.group("name")
     return head or mention
 
 
-__all__ = ["ParsedMention", "classify", "is_place", "parse_mention", "split_role_name"]
+__all__ = [
+    "POSSESSIVE_END",
+    "ParsedMention",
+    "classify",
+    "is_name",
+    "is_name_token",
+    "is_place",
+    "parse_mention",
+    "role_text",
+    "split_role_name",
+]

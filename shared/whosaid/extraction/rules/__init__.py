@@ -6,8 +6,8 @@ never reads page furniture (navigation, follow/share prompts, credits, bylines, 
 Every span it returns slices the text exactly.
 
 The pipeline, one module a stage: the layout (`text`), then the finders of `STAGES` in order (`direct`,
-`reported`, `according`, `constructions`, `headlines`; they share `subjects`, `content`, `grammar` and the cue
-lexicon `cues`), then deduplication, mention parsing (`whosaid.extraction.mentions`) and coreference
+`reported`, `according`, `passive`, `constructions`, `headlines`; they share `subjects`, `content`, `grammar` and
+the cue lexicon `cues`), then deduplication, mention parsing (`whosaid.extraction.mentions`) and coreference
 (`whosaid.extraction.coreference`).
 """
 
@@ -18,14 +18,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from whosaid.extraction.coreference import resolve_pronouns, unify_speakers
+from whosaid.extraction.coreference import resolve_mentions, unify_speakers
 from whosaid.extraction.mentions import parse_mention
+from whosaid.extraction.names import NameIndex
 from whosaid.extraction.rules.according import find_according
 from whosaid.extraction.rules.constructions import find_asked, find_called, find_colon_quotes
 from whosaid.extraction.rules.cues import stance_for
 from whosaid.extraction.rules.direct import find_direct
 from whosaid.extraction.rules.found import Found
 from whosaid.extraction.rules.headlines import find_headline_statements
+from whosaid.extraction.rules.passive import find_passive
 from whosaid.extraction.rules.reported import find_reported
 from whosaid.extraction.rules.text import Layout, layout
 from whosaid.extraction.spans import Span
@@ -41,7 +43,7 @@ class Stage:
 
     What each stage reserves is part of the extractor's behaviour, kept exactly as it was:
     - direct quotes and reported speech reserve contents and cues;
-    - 'according to' reserves its contents, not its cue;
+    - 'according to' and passive attribution ('was reported by X') reserve their contents, not their cues;
     - a colon quote reserves nothing: name-calling and questions read as if it were not there, and where they
       overlap it, it wins at deduplication (it is earlier in the table);
     - name-calling reserves its contents, which only the question finder after it reads;
@@ -70,6 +72,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("direct", _page_only(find_direct), reserves_contents=True, reserves_cues=True),
     Stage("reported", find_reported, reserves_contents=True, reserves_cues=True),
     Stage("according", _outside_taken(find_according), reserves_contents=True, reserves_cues=False),
+    Stage("passive", _outside_taken(find_passive), reserves_contents=True, reserves_cues=False),
     Stage("colon quotes", _outside_taken(find_colon_quotes), reserves_contents=False, reserves_cues=False),
     Stage("called", _outside_taken(find_called), reserves_contents=True, reserves_cues=False),
     Stage("asked", _outside_taken(find_asked), reserves_contents=True, reserves_cues=False),
@@ -94,7 +97,7 @@ def extract_claims(text: str, title: str | None = None) -> list[Claim]:
     # is the reporter's, not a speaker's. (The asked construction still claims its span, so nothing else takes it.)
     found = [f for f in found if f.speaker is not None]
     found.sort(key=lambda f: f.content[0])
-    claims = resolve_pronouns(text, [_to_claim(page, f) for f in found])
+    claims = resolve_mentions(text, [_to_claim(page, f) for f in found], NameIndex(text, page.furniture))
     return unify_speakers(claims)
 
 

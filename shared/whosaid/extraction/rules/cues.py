@@ -102,7 +102,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "demand": ("demanded", "demands"),
     "threaten": ("threatened",),
     "propose": ("proposed",),
-    "recommend": ("recommended",),
+    "recommend": ("recommended", "recommends"),
     "advise": ("advised",),
     "reason": ("reasoned",),
     "wonder": ("wondered",),
@@ -112,6 +112,16 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "retort": ("retorted",),
     "fire back": ("fired back",),
     "chime in": ("chimed in",),
+    "dispute": ("dispute", "disputes", "disputed", "disputing"),
+    "defend": ("defend", "defends", "defended", "defending"),
+    "outline": ("outline", "outlines", "outlined", "outlining"),
+    "keep repeating": (
+        *("kept repeating", "keeps repeating", "keep repeating", "kept saying", "keeps saying", "keep saying"),
+        *("kept insisting", "keeps insisting"),
+    ),
+    # What documents do: 'the report found', 'a poll showed' (a cue only with a document as subject).
+    "find": ("found", "finds"),
+    "show": ("show", "shows", "showed"),
 }
 CUE_LEMMA: dict[str, str] = {form: lemma for lemma, forms in _VERBS.items() for form in forms}
 
@@ -126,7 +136,11 @@ NOUN_LIKE = frozenset(
 )
 # Verbs that are speech only with an explicit content marker after them ("continued: …", "charged that …"),
 # not in "continued campaigning", "charged a fee", "agreed to a moratorium".
-MARKED_ONLY = frozenset({"continue", "charge", "repeat", "agree", "post"})
+MARKED_ONLY = frozenset({"continue", "charge", "repeat", "agree", "post", "recall"})
+# Verbs that attribute a judgement only with 'as' or 'that' ('defended the plan as necessary').
+JUDGED_AS = frozenset({"defend"})
+# Verbs that attribute only to a document ('the report found', 'court filings show', not 'police found a car').
+DOCUMENT_ONLY = frozenset({"find", "show"})
 # Verbs whose content follows a preposition: "complained about the delay", "warned of a crash".
 PREPOSITION_VERBS = frozenset(
     {"complain", "warn", "joke", "brag", "boast", "comment", "speculate", "testify", "remark", "hint", "quip"}

@@ -34,7 +34,11 @@ def bare(token: str) -> str:
 
 
 # A name as written: an optional title, capitalised words, particles ('bin', 'von') between them.
-NAME = rf"(?:(?:{one_of(TITLES)})\.\s+)?[A-Z][\w’'\-.]*(?:\s+(?:[A-Z][\w’'\-.]*|{one_of(NAME_PARTICLES)}))*"
+# 'of' and 'for' join an organization's name when a capitalised word follows ('Department of the Interior').
+NAME = (
+    rf"(?:(?:{one_of(TITLES)})\.\s+)?[A-Z][\w’'\-.]*"
+    rf"(?:\s+(?:[A-Z][\w’'\-.]*|{one_of(NAME_PARTICLES)}|(?:of|for)(?:\s+the)?(?=\s+[A-Z])))*"
+)
 
 
 def is_label(words: Iterable[str]) -> bool:

@@ -10,9 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from whosaid.extraction.lexicon import DETERMINERS, NOT_PARTICIPLE_SUBJECTS, STRONG_BOUNDARIES, SUBJECT_PRONOUNS
+from whosaid.extraction.lexicon import (
+    DETERMINERS,
+    NOT_PARTICIPLE_SUBJECTS,
+    STRONG_BOUNDARIES,
+    SUBJECT_PRONOUNS,
+)
+from whosaid.extraction.mentions import parse_mention
 from whosaid.extraction.rules.content import content_start_after_cue, cut_participle, fronted_start, participle_content
-from whosaid.extraction.rules.cues import CUE_LEMMA, CUE_RE, EXPRESS_RE, NOUN_LIKE, PARTICIPLES
+from whosaid.extraction.rules.cues import (
+    CUE_LEMMA,
+    CUE_RE,
+    DOCUMENT_ONLY,
+    EXPRESS_RE,
+    JUDGED_AS,
+    NOUN_LIKE,
+    PARTICIPLES,
+)
 from whosaid.extraction.rules.found import Found
 from whosaid.extraction.rules.grammar import SUBJECT_REACH, TAIL_ONLY, TIME, bare, content_lead, is_passive
 from whosaid.extraction.rules.subjects import sentence_subject, speaker_after, speaker_before
@@ -67,7 +81,7 @@ def _open_cue(layout: Layout, mask: SpanMask, m: re.Match[str], s_start: int) ->
     cs = m.start()
     if layout.in_quote(cs) or mask.covered(cs) or mask.covered(m.start("verb")) or is_passive(text, cs):
         return False
-    if m.group("verb") in NOUN_LIKE and cs == m.start("verb"):
+    if m.group("verb") in NOUN_LIKE and cs == m.start("verb") and CUE_LEMMA.get(m.group("verb")) not in DOCUMENT_ONLY:
         # "user reports", "his claims": a noun, unless a name or a pronoun stands right before it.
         prev = re.search(r"(\S+)\s+$", text[max(s_start, cs - 80) : cs])
         if not prev or not (prev.group(1)[0].isupper() or prev.group(1).lower() in SUBJECT_PRONOUNS):
@@ -109,6 +123,15 @@ def _absolute_subject(text: str, s_start: int, cs: int) -> Span | None:
     return absolute
 
 
+# 'defended the decision as necessary' / 'defended that …': a judgement; 'defended the bill' alone is none.
+_JUDGED = re.compile(r"^that\b|\bas\b")
+
+
+def _names_document(text: str, sp: Span) -> bool:
+    """Whether a subject is a document ('the report', 'Court filings', 'a Reuters/Ipsos poll')."""
+    return parse_mention(text[sp[0] : sp[1]]).type == "document"
+
+
 def _clause_claims(text: str, s_start: int, s_end: int, m: re.Match[str], lemma: str) -> list[Found]:
     """The claim of a finite cue ('X said that Y', 'Y, X said', 'Y, said X') and of a participle it leads to."""
     cs, ce = m.span()
@@ -128,6 +151,8 @@ def _clause_claims(text: str, s_start: int, s_end: int, m: re.Match[str], lemma:
         or content is None
         or content[1] - content[0] < 8
         or len(text[content[0] : min(content[1], content[0] + 40)].split()) < 2
+        or (lemma in DOCUMENT_ONLY and not _names_document(text, sp))
+        or (lemma in JUDGED_AS and not _JUDGED.search(text, content[0], content[1]))
     ):
         return []
     claims = [Found(content, sp, (cs, ce), lemma, "reported")]

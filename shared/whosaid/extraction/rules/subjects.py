@@ -20,6 +20,7 @@ from whosaid.extraction.lexicon import (
     NOT_NAME_STARTS,
     PREMODIFIERS,
     QUESTION_WORDS,
+    ROLE_WORDS,
     STRONG_BOUNDARIES,
     SUBJECT_FINAL_NOT,
     SUBJECT_FINAL_NUMBERS,
@@ -41,9 +42,12 @@ from whosaid.extraction.spans import Span, words
 _SUBJECT_FINAL_DETERMINERS = DETERMINERS - SUBJECT_FINAL_NUMBERS
 
 
+_MARKUP = re.compile(r"[<>=@|#]|//|(?<!\w)/|/(?!\w)")
+
+
 def _has_markup(text: str, start: int, end: int) -> bool:
-    """Markup, handles and URLs are not speakers."""
-    return any(c in text[start:end] for c in "<>=@/|#")
+    """Markup, handles and URLs are not speakers (a slash between words is: 'Reuters/Ipsos')."""
+    return bool(_MARKUP.search(text, start, end))
 
 
 def good_subject(text: str, tokens: list[Span], max_tokens: int) -> bool:
@@ -82,6 +86,10 @@ _APPOSITIVE = re.compile(
 )
 
 
+# An auxiliary in what follows a name makes it a clause, unless a relative word opens it ('a spokesman who has …').
+_APPOSITIVE_CLAUSE = re.compile(rf",(?:(?!\b(?:who|which|that|whose)\b)[^,])*?\b(?:{one_of(sorted(AUXILIARIES))})\b")
+
+
 def speaker_before(text: str, start: int, cue_start: int) -> Span | None:
     """The subject that ends right before the cue, searched no further back than `start`."""
     start = max(start, cue_start - SUBJECT_REACH)  # bounds the work on run-on "sentences"
@@ -109,6 +117,8 @@ def _appositive_subject(text: str, start: int, end: int) -> Span | None:
     """A subject that ends with a comma before the cue: a name and its appositive, or a clause set off by two."""
     # "Brian Fallon, a spokesman for the campaign, said": the name and its appositive.
     for m in _APPOSITIVE.finditer(text, start, end):
+        if _APPOSITIVE_CLAUSE.match(text, m.end("sp"), end):
+            continue  # "Systemwide, the campuses could tolerate a cut, said …": a clause, not an appositive
         name = m.group("sp").split()
         if name[0] not in NOT_NAME_STARTS:
             return m.start("sp"), end
@@ -190,7 +200,7 @@ def sentence_subject(text: str, s_start: int, limit: int) -> Span | None:
         sp = (s_start + m.start("sp"), s_start + m.end("sp"))
         first, *rest = text[sp[0] : sp[1]].split()
         if not (first in CAPITALISED_ARTICLES and not rest) and not (first in NOT_NAME_STARTS and not rest):
-            return sp
+            return _with_described_name(text, sp, limit)
     # Otherwise the words before the first verb-like word ('A spokeswoman for Janney also declined …',
     # 'WASHINGTON — Sen. Jane Roe (D-Vt.) defended …').
     pos = s_start
@@ -204,6 +214,25 @@ def sentence_subject(text: str, s_start: int, limit: int) -> Span | None:
         if i > 0 and (_VERB_LIKE.match(word) or word in CUE_LEMMA or SECOND_PREDICATE.fullmatch(word)):
             return _subject_before_verb(text, pos, tokens[:i])
     return None
+
+
+# A descriptor and the name it describes after a first capitalised word: 'Truck driver Pat Jordan'.
+_DESCRIBED_NAME = re.compile(rf"\s+(?P<words>(?:[a-z][\w’'-]*\s+){{1,3}})(?P<name>{NAME})(?=\s+[a-z])")
+_NOT_DESCRIPTORS = AUXILIARIES | STRONG_BOUNDARIES | SUBJECT_FINAL_NOT | frozenset({"at", "by", "from", "on", "that"})
+
+
+def _with_described_name(text: str, sp: Span, limit: int) -> Span:
+    """A sentence subject that is a capitalised descriptor's first word ('Truck') runs on to its name."""
+    m = _DESCRIBED_NAME.match(text, sp[1], limit)
+    if m is None:
+        return sp
+    descriptors = m.group("words").split()
+    if any(
+        w in _NOT_DESCRIPTORS or w in CUE_LEMMA or w.endswith("ed") or SECOND_PREDICATE.fullmatch(w)
+        for w in descriptors
+    ):
+        return sp
+    return sp[0], m.end("name")
 
 
 def _subject_before_verb(text: str, pos: int, picked: list[Span]) -> Span | None:
@@ -230,7 +259,13 @@ _SPEAKER_AFTER = re.compile(
 )
 # An appositive after an inverted speaker ("said John Kirby, a spokesman"), up to the speech clause's end: the
 # paragraph's end or where the next quotation opens.
-_APPOSITIVE_AFTER = re.compile(r"^,\s+(?:an?|the|who|his|her|their)\b(?:(?!'')[^“”\"])*?(?=[.;!?]?\s*(?:$|[“\"]|''))")
+_APPOSITIVE_AFTER = re.compile(
+    rf"^,\s+(?:an?|the|who|his|her|their|(?=(?:[A-Z][\w’'-]*\s+){{0,3}}(?i:{one_of(sorted(ROLE_WORDS))})\b))\b"
+    r"(?:(?!'')[^“”\"])*?(?=[.;!?]?\s*(?:$|[“\"]|''))"
+)
+
+
+_NAME_AFTER_ROLE = re.compile(rf",\s+(?P<name>{NAME})(?=\s*(?:[.,;:!?]|$))")
 
 
 def speaker_after(text: str, pos: int, limit: int) -> Span | None:
@@ -249,6 +284,13 @@ def speaker_after(text: str, pos: int, limit: int) -> Span | None:
     appositive = _APPOSITIVE_AFTER.match(text[e:limit])
     if appositive:
         e += appositive.end()
+    elif any(w[:1].islower() for w in text[s:e].split()[1:]):
+        # "said UC’s top academic officer, Katherine Newman": the role first, then the name it belongs to.
+        named = _NAME_AFTER_ROLE.match(text, e, limit)
+        if named:
+            e = named.end("name") - (
+                1 if named.group("name").endswith(".") and len(named.group("name").split()[-1]) > 2 else 0
+            )
     return s, e
 
 

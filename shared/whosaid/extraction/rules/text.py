@@ -9,7 +9,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from whosaid.extraction.lexicon import SENTENCE_ABBREVIATIONS
+from whosaid.extraction.lexicon import METADATA_LABELS, SENTENCE_ABBREVIATIONS, one_of
 from whosaid.extraction.spans import Span, strip_span
 
 # Lines that are page furniture, never speech: navigation, share/follow prompts, credits, bylines, copyright.
@@ -25,10 +25,24 @@ _FURNITURE = re.compile(
       | This\s+(?:story|article|post)\s+(?:has\s+been|was)\s+(?:updated|corrected) | Corrections?\s*:
       | Copyright\b | ©\s | All\s+rights\s+reserved | Reprinted\b | Editor[’']s\s+[Nn]ote\b
       | By\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}\s*(?:[|,].*)?$
-      | _{2,}\.?\s*$ | \d{1,2}(?::\d{2})?\s*[ap]\.m\.\s*$
+      | _{2,}\.?\s*$ | \d{1,2}(?::\d{2})?\s*[ap]\.m\.\s*$ | [=*#~-]{3,}\s*$
+      | (?:RELATED|MORE|RECOMMENDED)\s+(?:ARTICLES|STORIES|READING|COVERAGE)\b | (?:UPDATED|PUBLISHED|POSTED)\s*:
+      | (?:Also\s+See|See\s+also|Learn\s+More|Watch|Listen|Advertisement|ADVERTISEMENT)\s*(?::|$)
+      | https?://\S+(?:\s+\d+/\d+)?\s*$
     )""",
     re.X,
 )
+# A metadata line of a scraped or exported article ('Headline: …', 'Publisher: …'): the page's, never speech.
+_METADATA = re.compile(rf"^\s*\ufeff?(?:{one_of(METADATA_LABELS)})\s*:", re.I)
+# An author's bio line ('Jane Roe reports on Apple for The Times.', 'Jane Roe is a reporter for …').
+_BIO = re.compile(
+    r"^\s*(?!The\b)[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,3}\s+"
+    r"(?:(?:reports|writes)\s+(?:on|about)\s|covers\s|is\s+an?\s+(?:[\w-]+\s+){0,3}"
+    r"(?:reporter|correspondent|writer|columnist|editor|journalist|contributor)\s).{0,120}?\b(?:for|at|with)\s+"
+    r"(?:the\s+)?[A-Z][^.!?]*[.!]?\s*$"
+)
+
+
 _CREDIT_TAIL = re.compile(r"(?:/\s*(?:AP|Reuters|Getty Images|AFP|EPA)|(?:AP|Getty Images|AFP) Photo)\s*\.?\s*$")
 
 _SENTENCE_END = re.compile(r"[.!?]+(?:[”\"’']|'')*(?=\s+[“\"‘'(\[]?[A-Z0-9])|[.!?]+(?:[”\"’']|'')*\s*$")
@@ -72,9 +86,39 @@ class Layout:
 
 
 def paragraphs(text: str) -> list[Span]:
-    """Each non-blank line is a paragraph (scraped news puts one per line), trimmed of surrounding whitespace."""
+    """Each non-blank line is a paragraph (scraped news puts one per line), trimmed of surrounding whitespace.
+
+    A hard-wrapped text (lines broken at a fixed width, as in a PDF or e-mail export) is the exception: there a
+    line that stops mid-sentence runs on into the next one, so a sentence and its quotation stay in one paragraph.
+    """
     lines = [strip_span(text, *m.span()) for m in re.finditer(r"[^\n]+", text)]
-    return [(s, e) for s, e in lines if s < e]
+    lines = [(s, e) for s, e in lines if s < e]
+    if not _hard_wrapped(text, lines):
+        return lines
+    joined: list[Span] = []
+    for s, e in lines:
+        if joined and _runs_on(text, joined[-1], s):
+            joined[-1] = (joined[-1][0], e)
+        else:
+            joined.append((s, e))
+    return joined
+
+
+# A line that ends like this ends its sentence (or its heading) and never runs on.
+_LINE_END = re.compile(r"[.!?:;”\"’')\]]\s*$|^\S+$")
+
+
+def _hard_wrapped(text: str, lines: list[Span]) -> bool:
+    """Whether long lines often stop mid-sentence: the mark of text broken at a fixed width."""
+    long_lines = [(s, e) for s, e in lines if e - s >= 50]
+    open_ended = sum(1 for s, e in long_lines if not _LINE_END.search(text, s, e))
+    return open_ended >= 5 and open_ended >= 0.3 * len(long_lines)
+
+
+def _runs_on(text: str, previous: Span, start: int) -> bool:
+    """Whether the line at `start` continues `previous`: directly below it, which stops mid-sentence."""
+    s, e = previous
+    return e - s >= 30 and text.count("\n", e, start) == 1 and not _LINE_END.search(text, s, e)
 
 
 def furniture(text: str, paras: list[Span], title: str | None = None) -> list[Span]:
@@ -91,7 +135,8 @@ def furniture(text: str, paras: list[Span], title: str | None = None) -> list[Sp
         short = len(line) < 200
         if (
             _FURNITURE.match(line)
-            or (short and _CREDIT_TAIL.search(line))
+            or _METADATA.match(line)
+            or (short and (_CREDIT_TAIL.search(line) or _BIO.match(line)))
             or (short and counts[key] > 1 and not line.rstrip().endswith((".", "”", '"')))
             or (title_key is not None and key == title_key)
         ):

@@ -1,0 +1,187 @@
+"""The proper names an article writes, with where each stands and what it likely names.
+
+Coreference needs to know the article's names, not only its speakers: "Kahlia said" refers to the "Kipp Kahlia"
+introduced three paragraphs earlier though she never spoke there, and "she said" to the person last named as a
+sentence's subject, not to the product or the island named after her. The index is built once per article, in one
+pass of one regular expression, and read by `whosaid.extraction.coreference`.
+
+Names are found in any script: a name word starts with a capital letter as Unicode defines it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whosaid.extraction.lexicon import (
+    CONNECTIVES,
+    DOCUMENT_WORDS,
+    HONORIFIC_TOKENS,
+    NAME_PARTICLES,
+    NOT_NAME_STARTS,
+    ORG_WORDS,
+    ROLE_WORDS,
+    SENTENCE_ABBREVIATIONS,
+)
+from whosaid.extraction.mentions import classify, is_place, split_role_name
+from whosaid.extraction.spans import Span
+from whosaid.models import SpeakerType
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> str:
+    """Every capital letter Unicode knows, as a regex class body (built once: about 1,800 characters)."""
+    return "".join(re.escape(chr(c)) for c in range(0x20000) if chr(c).isupper())
+
+
+# Words that join the words of one name: particles ('bin', 'von') and the 'of' of 'Department of Transportation'.
+_JOINERS = (*NAME_PARTICLES, "of", "for", "&", "der", "den", "la", "le", "du", "da", "dos", "del", "ibn", "el")
+
+
+@lru_cache(maxsize=1)
+def _name_run() -> re.Pattern[str]:
+    word = rf"[{_capitals()}][\w’'\-&./]*"
+    joiner = "|".join(re.escape(j) for j in _JOINERS)
+    return re.compile(rf"(?<![\w’'\-]){word}(?:[ \t]+(?:(?:{joiner})[ \t]+)*{word})*")
+
+
+_OPENING = frozenset(CONNECTIVES) | NOT_NAME_STARTS
+_ABBREVIATED = SENTENCE_ABBREVIATIONS | {t.rstrip(".") for t in HONORIFIC_TOKENS}
+# What shows a name is a person's: a title or descriptor before it, an appositive or an age after it.
+_APPOSITIVE_AFTER = re.compile(r",\s+(?:an?|the|who|\d{1,3}(?=,))\b")
+_TOKEN = re.compile(r"\S+")
+_SENTENCE_BREAK = re.compile(r"[.!?][”\"’')\]]*\s+|\n")
+
+
+@dataclass(frozen=True)
+class NameMention:
+    """A name as the article writes it at one place."""
+
+    span: Span
+    name: str  # without a title, a role before it or a possessive ending
+    role: str | None  # a title or descriptor written before it ('Governor', 'Bay Area resident')
+    kind: SpeakerType  # person (a candidate), organization, document or other
+    subject: bool  # it opens its sentence: the likeliest antecedent of the next sentence's pronoun
+    described: bool  # a title, a descriptor, an appositive or an age marks it as a person
+
+    @property
+    def words(self) -> list[str]:
+        return self.name.split()
+
+
+class NameIndex:
+    """The names of one article in text order, outside the spans it is told to skip (page furniture)."""
+
+    def __init__(self, text: str, skip: Sequence[Span] = ()) -> None:
+        self.text = text
+        self.mentions = [m for m in _scan(text) if not any(s < m.span[1] and m.span[0] < e for s, e in skip)]
+        self._starts = [m.span[0] for m in self.mentions]
+
+    def before(self, position: int, not_before: int = 0) -> Iterator[NameMention]:
+        """Names ending before `position` (and starting at or after `not_before`), nearest first."""
+        i = bisect.bisect_left(self._starts, position)
+        for mention in reversed(self.mentions[:i]):
+            if mention.span[0] < not_before:
+                return
+            if mention.span[1] <= position:
+                yield mention
+
+    def kind_of(self, mention: NameMention) -> SpeakerType:
+        """The mention's kind, a lone word judged by how the article uses it ('Hamas spokesman': an organization)."""
+        if mention.kind == "other" and len(mention.words) == 1:
+            return classify(mention.name, None, self.text)
+        return mention.kind
+
+    def full_name(self, short: str, position: int) -> NameMention | None:
+        """The fuller name a lone word stands for ('Kahlia' -> 'Kipp Kahlia', 'Ayesha' -> 'Ayesha Curry'): the
+        nearest before `position` ending with it, else beginning with it, else the first such after."""
+        key = short.casefold()
+        fuller = [m for m in self.mentions if len(m.words) >= 2 and m.kind != "document"]
+        for test in (lambda m: m.words[-1].casefold() == key, lambda m: m.words[0].casefold() == key):
+            earlier = [m for m in fuller if m.span[0] < position and test(m)]
+            if earlier:
+                return earlier[-1]
+        return next((m for m in fuller if m.span[0] >= position and m.words[-1].casefold() == key), None)
+
+
+def _scan(text: str) -> Iterator[NameMention]:
+    for run in _name_run().finditer(text):
+        tokens = [(run.start() + t.start(), run.start() + t.end()) for t in _TOKEN.finditer(run.group())]
+        for piece in _sentence_pieces(text, tokens):
+            # A sentence's first word is capitalised whatever it is ('But', 'The', 'In', 'Mispronouncing'): no name.
+            while len(piece) > 1 and _opening_word(text[piece[0][0] : piece[0][1]]):
+                piece = piece[1:]
+            if piece and text[piece[0][0] : piece[0][1]] in _OPENING:
+                continue
+            while piece and text[piece[-1][0] : piece[-1][1]] in _JOINERS:
+                piece = piece[:-1]
+            mention = _mention(text, piece[0][0], piece[-1][1]) if piece else None
+            if mention is not None:
+                yield mention
+
+
+def _sentence_pieces(text: str, tokens: list[Span]) -> Iterator[list[Span]]:
+    """A run of capitalised words cut where a sentence ends inside it ('… Alameda County. Love said …')."""
+    piece: list[Span] = []
+    for start, end in tokens:
+        piece.append((start, end))
+        word = text[start:end]
+        if word.endswith(".") and len(word) > 2 and "." not in word[:-1] and word[:-1].lower() not in _ABBREVIATED:
+            yield piece
+            piece = []
+    if piece:
+        yield piece
+
+
+def _opening_word(word: str) -> bool:
+    """A capitalised word that opens sentences rather than names: 'The', 'But', or a gerund or adverb."""
+    return word in _OPENING or (len(word) > 5 and word.endswith(("ing", "ly")) and word[1:].islower())
+
+
+def _mention(text: str, start: int, end: int) -> NameMention | None:
+    written = text[start:end]
+    words = written.split()
+    # A full stop after the last word ends the sentence, unless it is an initial or an abbreviation.
+    if written.endswith(".") and len(words[-1]) > 2 and words[-1][:-1].lower() not in SENTENCE_ABBREVIATIONS:
+        written, end = written[:-1], end - 1
+    possessive = written.endswith(("’s", "'s"))
+    if possessive:
+        written, end = written[:-2], end - 2
+    role, name = split_role_name(written)
+    name_words = name.split()
+    while name_words and name_words[0].lower() in HONORIFIC_TOKENS:
+        name_words = name_words[1:]
+    if not name_words or is_place(" ".join(name_words)) or all(w.lower() in ROLE_WORDS for w in name_words):
+        return None
+    name = " ".join(name_words)
+    kind = _kind(name_words, text, start)
+    described = role is not None or bool(_APPOSITIVE_AFTER.match(text, end))
+    return NameMention((start, end), name, role, kind, _opens_sentence(text, start), described and kind == "person")
+
+
+def _kind(words: list[str], text: str, start: int) -> SpeakerType:
+    lowered = [w.lower().strip(".,") for w in words]
+    if lowered[-1] in DOCUMENT_WORDS:
+        return "document"
+    if any(w in ORG_WORDS for w in lowered) or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1):
+        return "organization"
+    if re.search(r"\b(?:the|a|an)\s+$", text[max(0, start - 4) : start], re.I):
+        return "other"  # "the Apple Watch", "a Guitar Hero record": a thing, not a person
+    return "person" if 2 <= len(words) <= 5 else "other"
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether a name opens its sentence, perhaps after a connective or a short opening phrase ('On Monday, ')."""
+    window = text[max(0, start - 80) : start]
+    breaks = list(_SENTENCE_BREAK.finditer(window))
+    lead = window[breaks[-1].end() :] if breaks else (window if start <= 80 else None)
+    if lead is None:
+        return False
+    lead = lead.strip(' “"‘(')
+    return not lead or lead in CONNECTIVES or (lead.endswith(",") and len(lead.split()) <= 6)
+
+
+__all__ = ["NameIndex", "NameMention"]
