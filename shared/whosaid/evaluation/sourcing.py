@@ -11,11 +11,11 @@ an entity (`source_type`, full `name`, `title`, `description`). What is measured
   - **entity-name accuracy**: the speaker names the whole entity. With a gold name: every token of it is in the
     predicted name, and the predicted name adds nothing but light words or initials — a surname alone, a pronoun,
     another entity or a name with a role glued on is wrong. Case, accents and punctuation never count; articles,
-    possessives and honorifics ("Mr.", "Sen.") are light; words of the gold title, and a title the annotator glued
-    on after a comma, are not required. A document is named by its author as much as by its kind: its kind and year
-    are light and its author given as role counts ("Reuters/Ipsos poll" names "Reuters/Ipsos"). With no gold name
-    (an unnamed or anonymous source): right when the predicted speaker is unnamed too
-    (`whosaid.models.is_article_scoped`) and not a bare pronoun.
+    possessives, quantifiers ("some") and honorifics ("Mr.", "Sen.") are light; words of the gold title, and a
+    title the annotator glued on after a comma, are not required. A document is named by its author as much as by
+    its kind: its kind and year are light and its author given as role counts ("Reuters/Ipsos poll" names
+    "Reuters/Ipsos"). With no gold name (an unnamed or anonymous source): right when the predicted speaker is
+    unnamed too (`whosaid.models.is_article_scoped`) and not a bare pronoun.
   - **source-type agreement**, by this mapping of the benchmark's types to ours: named_person → person,
     named_organization → organization, document → document, and unnamed_person / unnamed_group /
     anonymous_source → anonymous (a statement typed otherwise is not counted).
@@ -57,8 +57,8 @@ TYPE_MAP: dict[str, SpeakerType] = {
 }
 # Words that never decide whether a name is right: articles, possessives and titles of courtesy or office.
 _LIGHT = frozenset(
-    """the a an his her their its our my s mr mrs ms miss mx dr sen rep gov gen lt col sgt capt prof rev st jr sr
-    sir dame""".split()  # noqa: SIM905 - a word list reads better as words
+    """the a an some many several most all both few other his her their its our my s mr mrs ms miss mx dr sen rep
+    gov gen lt col sgt capt prof rev st jr sr sir dame""".split()  # noqa: SIM905 - a word list reads better as words
 )
 # What a document is, rather than whose it is: not needed in its name ("Reuters/Ipsos poll" names "Reuters/Ipsos").
 _DOCUMENT_KINDS = frozenset(

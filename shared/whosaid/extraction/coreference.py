@@ -27,6 +27,9 @@ from whosaid.models import Claim, Speaker
 # How far back a pronoun's antecedent is looked for among the names written before it (characters).
 _PERSON_REACH = 1500
 _GROUP_REACH = 700
+# An author's name before or after a document's kind: capitalised words, 'of' and 'for' between them.
+_AUTHOR_NAME = r"[A-Z][\w’'&.-]*(?:[ \t]+(?:(?:of|for|the|and)[ \t]+)?[A-Z][\w’'&.-]*){0,6}"
+_AUTHOR_REACH = 3000
 # Descriptions that stand for the speaker of the claim before them ('In a statement, X said … The statement added').
 _UTTERANCES = frozenset({"statement", "release", "post", "announcement", "tweet", "email", "letter"})
 
@@ -65,8 +68,10 @@ def _referent(text: str, position: int, speaker: Speaker, names: NameIndex, hist
         fuller = names.full_name(words[0], position)
         if fuller is not None and fuller.kind in ("person", "organization"):
             return Speaker(name=fuller.name, type=fuller.kind, role=speaker.role or fuller.role)
-    if words and words[0].lower() == "the" and len(words) <= 3:
+    if words and words[0].lower() == "the" and len(words) <= 4 and not any(is_name_token(w) for w in words[1:]):
         return _described(words[-1], position, names, history)
+    if speaker.type == "document" and speaker.role is None:
+        return _authored(speaker, position, names)
     return None
 
 
@@ -78,36 +83,49 @@ def _antecedent(text: str, position: int, pronoun: str, names: NameIndex, histor
             return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
         return history[-1].speaker if history else None
     if pronoun in PERSON_SUBJECT_PRONOUNS:
-        return _person(position, names, history)
+        return _person(position, pronoun, names, history)
     wanted = ("organization", "document") if pronoun == "it" else ("anonymous", "organization")
     return _group(position, wanted, names, history)
 
 
-def _person(position: int, names: NameIndex, history: list[_Said]) -> Speaker | None:
+def _person(position: int, pronoun: str, names: NameIndex, history: list[_Said]) -> Speaker | None:
     """'he' / 'she' / 'I': the nearest person named before, shown to be a person (a speaker already, a title or
     descriptor, an appositive); failing that the nearest full name opening its sentence, then the nearest full
-    name, then the last person who spoke. Never a place, a thing named with 'the', a headline or a document."""
+    name, then the last person who spoke. Never a place, a thing named with 'the', a headline or a document, and
+    never a person the article refers to with the other pronoun ('she' is not the man called 'he' nearby)."""
     start = max(0, position - _PERSON_REACH)
-    spoken = [s for s in history if s.speaker.type == "person" and s.position >= start]
+    unfit = {"he": "f", "she": "m"}.get(pronoun)
+
+    def fits(name: str) -> bool:
+        return unfit is None or names.gender(name) != unfit
+
+    spoken = [s for s in history if s.speaker.type == "person" and s.position >= start and fits(s.speaker.name)]
     subject: Speaker | None = None  # the nearest full name opening its sentence
     nearest: Speaker | None = None  # the nearest full name at all
     for mention in names.before(position, start):
         if spoken and spoken[-1].position >= mention.span[0]:
             return spoken[-1].speaker
-        if mention.kind != "person":
+        if mention.kind == "other" and len(mention.words) == 1:
+            # A surname alone ('Fullmer coached the team') is how a person named before is referred to.
+            fuller = names.full_name(mention.name, mention.span[1])
+            if fuller is None or fuller.kind != "person" or fuller.span[0] >= mention.span[0]:
+                continue
+            mention = fuller
+        if mention.kind != "person" or not fits(mention.name):
             continue
         known = next((s.speaker for s in reversed(history) if _same_person(s.speaker, mention)), None)
         if known is not None:
             return known
-        if mention.described:
+        if mention.described or mention.span[0] < position - _PERSON_REACH:
             return Speaker(name=mention.name, type="person", role=mention.role)
         if len(mention.words) >= 2:
-            if subject is None and mention.subject:
+            if subject is None and names.opens_sentence(mention):
                 subject = Speaker(name=mention.name, type="person", role=mention.role)
             nearest = nearest or Speaker(name=mention.name, type="person", role=mention.role)
     if spoken:
         return spoken[-1].speaker
-    return subject or nearest or next((s.speaker for s in reversed(history) if s.speaker.type == "person"), None)
+    earlier = (s.speaker for s in reversed(history) if s.speaker.type == "person" and fits(s.speaker.name))
+    return subject or nearest or next(earlier, None)
 
 
 def _same_person(speaker: Speaker, mention: NameMention) -> bool:
@@ -127,6 +145,22 @@ def _group(position: int, wanted: tuple[str, ...], names: NameIndex, history: li
     return said.speaker if said is not None else None
 
 
+def _authored(document: Speaker, position: int, names: NameIndex) -> Speaker | None:
+    """A document without an author ('the report found') and the author the article gave it before ('a report by
+    the Economic Roundtable', 'the Economic Roundtable’s report'), the nearest such."""
+    noun = re.escape(document.name.split()[-1].lower())
+    window = names.text[max(0, position - _AUTHOR_REACH) : position]
+    if noun not in window.lower():
+        return None
+    before = rf"(?P<pre>{_AUTHOR_NAME})(?:’s|'s)?\s+(?:[\w-]+\s+){{0,2}}(?i:{noun})\b"
+    after = rf"\b(?i:{noun})\s+(?:\w+\s+)?(?:by|from)\s+(?:the\s+)?(?P<post>{_AUTHOR_NAME})"
+    found = list(re.finditer(f"{before}|{after}", window))
+    if not found:
+        return None
+    author = found[-1].group("pre") or found[-1].group("post")
+    return Speaker(name=document.name, type="document", role=author)
+
+
 def _described(noun: str, position: int, names: NameIndex, history: list[_Said]) -> Speaker | None:
     """'the automaker', 'the ministry', 'the statement', 'the report': the entity named before that it describes.
     A description names nobody on its own, so one that fits no earlier entity stays as written."""
@@ -135,7 +169,8 @@ def _described(noun: str, position: int, names: NameIndex, history: list[_Said])
         # "The statement said …": whoever issued the statement, the speaker just before it.
         return history[-1].speaker if history and history[-1].speaker.type != "anonymous" else None
     if noun in DOCUMENT_WORDS:
-        return next((s.speaker for s in reversed(history) if s.speaker.type == "document"), None)
+        earlier = next((s.speaker for s in reversed(history) if s.speaker.type == "document"), None)
+        return earlier or _authored(Speaker(name=noun, type="document"), position, names)
     if noun not in ORG_WORDS and noun not in GENERIC_ORG_NOUNS:
         return None
     # An organization whose name holds the noun ('the ministry' -> 'Ministry of Health'), the latest first.
@@ -143,7 +178,7 @@ def _described(noun: str, position: int, names: NameIndex, history: list[_Said])
         if said.speaker.type == "organization" and noun in said.speaker.name.lower().split():
             return said.speaker
     for mention in names.before(position):
-        if mention.kind == "organization" and noun in mention.name.lower().split():
+        if names.kind_of(mention) == "organization" and noun in mention.name.lower().split():
             return Speaker(name=mention.name, type="organization", role=mention.role)
     if noun not in GENERIC_ORG_NOUNS:
         return None
@@ -151,7 +186,7 @@ def _described(noun: str, position: int, names: NameIndex, history: list[_Said])
     said = next((s.speaker for s in reversed(history) if s.speaker.type == "organization"), None)
     if said is not None:
         return said
-    named = next((m for m in names.before(position) if m.kind == "organization"), None)
+    named = next((m for m in names.before(position) if names.kind_of(m) == "organization"), None)
     return Speaker(name=named.name, type="organization", role=named.role) if named else None
 
 

@@ -105,7 +105,8 @@ ORG_WORDS: frozenset[str] = wordset(
     motors airlines airways llc ltd. plc co. bank technologies industries holdings partners systems laboratories
     labs pharmaceuticals media studios entertainment insurance electric energy foods communications secretariat
     assembly legislature tribunal district school schools hospital clinic church diocese nonprofit fund trust
-    initiative project program programme service services"""
+    initiative project program programme service services county city town village township province borough
+    parish municipality"""
 )
 # Nouns that describe an organization of any name ('the company', 'the automaker'): they refer to the one last
 # named or speaking. (Other organization words, such as 'ministry', refer only to an organization so named.)
@@ -131,7 +132,8 @@ NATIONALITY_ENDINGS: tuple[str, ...] = ("an", "ian", "ese", "ish", "i", "ic", "e
 # A proper name followed by one of these is an organisation ("Hamas spokesman", "Hamas leadership"): a regex.
 ORG_MODIFIERS = (
     r"spokes(?:man|woman|person)|leader(?:ship|s)?|officials?|statement|movement|delegation|members?|"
-    r"campaign|government|party|headquarters|website|representatives?"
+    r"campaign|government|party|headquarters|website|representatives?|executives?|employees|shares|stock|revenue|"
+    r"profits?|earnings|board|chief\s+executive|ceo|founders?|customers|products?|investors"
 )
 # Places are not speakers and not antecedents of 'he' / 'she' ("New Hampshire’s voters …").
 PLACES: frozenset[str] = wordset(

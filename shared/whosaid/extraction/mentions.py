@@ -203,7 +203,10 @@ def classify(name: str, role: str | None = None, context: str = "") -> SpeakerTy
         return "document"
     capitalised = [t for t in name.split() if is_name_token(t)]
     content = [w for w in words if w not in _JOINING]  # 'Department of Education' is capitalised throughout
-    if words[-1] in ORG_WORDS or (any(w in ORG_WORDS for w in words[1:]) and len(capitalised) == len(content)):
+    # 'Department of Education' is an organization whichever of its words names the kind; one word ('Court')
+    # alone may still be a person's name.
+    org_word = any(w in ORG_WORDS for w in (words if len(content) > 1 else words[1:]))
+    if words[-1] in ORG_WORDS or (org_word and len(capitalised) == len(content)):
         return "organization"
     if words[-1] in ANONYMOUS_HEADS and (len(capitalised) < len(words) or len(words) == 1):
         return "anonymous"
@@ -235,10 +238,14 @@ def is_place(name: str) -> bool:
 def _owner_person(cleaned: str, context: str) -> ParsedMention | None:
     """ "Fox News’ Bret Baier" / "the Times's Jane Roe": the outlet is the role, the person the name."""
     owner = re.match(r"^(?:the\s+)?(?P<org>(?:\S+\s+){0,3}?\S+)(?:’s|'s|’|')\s+(?P<rest>\S.*)$", cleaned)
-    # "Japan’s Ministry of Health" is the ministry: only a person is named so.
     rest = owner.group("rest") if owner else ""
-    if owner and is_name(owner.group("org").split()) and is_name(rest.split()) and classify(rest) == "person":
-        return ParsedMention(name=rest, role=owner.group("org"), type="person")
+    if owner and is_name(owner.group("org").split()) and is_name(rest.split()):
+        kind = classify(rest)
+        if kind == "person":
+            return ParsedMention(name=rest, role=owner.group("org"), type="person")
+        if kind == "organization":
+            # "SF’s Department of Homelessness", "Japan’s Ministry of Health": the organization itself.
+            return ParsedMention(name=_drop_article(rest), role=None, type="organization")
     return None
 
 
@@ -356,7 +363,7 @@ def _named_or_described(cleaned: str, context: str) -> ParsedMention:
     type_ = classify(name, role, context)
     if name.lower() in PRONOUNS:
         return ParsedMention(name=name, role=role, type=type_)
-    if role and type_ not in ("person", "document") and is_name(name.split()):
+    if role and type_ in ("other", "anonymous") and is_name(name.split()):
         type_ = "person"
     described = cleaned[len(head) :].strip(" ,") if not appositive and cleaned.startswith(head) else ""
     described = _TIME_TAIL.sub("", described).strip(" ,")

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from whosaid.extraction.lexicon import (
+    ANONYMOUS_HEADS,
     CONNECTIVES,
+    DETERMINERS,
     DOCUMENT_WORDS,
     HONORIFIC_TOKENS,
     NAME_PARTICLES,
@@ -48,11 +51,15 @@ def _name_run() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w’'\-]){word}(?:[ \t]+(?:(?:{joiner})[ \t]+)*{word})*")
 
 
-_OPENING = frozenset(CONNECTIVES) | NOT_NAME_STARTS
+_OPENING = frozenset(CONNECTIVES) | NOT_NAME_STARTS | {d.capitalize() for d in DETERMINERS}
 _ABBREVIATED = SENTENCE_ABBREVIATIONS | {t.rstrip(".") for t in HONORIFIC_TOKENS}
 # What shows a name is a person's: a title or descriptor before it, an appositive or an age after it.
 _APPOSITIVE_AFTER = re.compile(r",\s+(?:an?|the|who|\d{1,3}(?=,))\b")
 _TOKEN = re.compile(r"\S+")
+# How far after a name its pronouns are read for the person's gender, and the pronouns.
+_GENDER_WINDOW = 120
+_MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
+_FEMALE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _SENTENCE_BREAK = re.compile(r"[.!?][”\"’')\]]*\s+|\n")
 
 
@@ -64,7 +71,6 @@ class NameMention:
     name: str  # without a title, a role before it or a possessive ending
     role: str | None  # a title or descriptor written before it ('Governor', 'Bay Area resident')
     kind: SpeakerType  # person (a candidate), organization, document or other
-    subject: bool  # it opens its sentence: the likeliest antecedent of the next sentence's pronoun
     described: bool  # a title, a descriptor, an appositive or an age marks it as a person
 
     @property
@@ -73,12 +79,32 @@ class NameMention:
 
 
 class NameIndex:
-    """The names of one article in text order, outside the spans it is told to skip (page furniture)."""
+    """The names of one article in text order, outside the spans it is told to skip (page furniture).
+
+    Built on first use: most articles' claims name their speakers in full, and need no index at all."""
 
     def __init__(self, text: str, skip: Sequence[Span] = ()) -> None:
         self.text = text
-        self.mentions = [m for m in _scan(text) if not any(s < m.span[1] and m.span[0] < e for s, e in skip)]
-        self._starts = [m.span[0] for m in self.mentions]
+        self._skip = skip
+
+    @cached_property
+    def mentions(self) -> list[NameMention]:
+        skip = self._skip
+        return [m for m in _scan(self.text) if not any(s < m.span[1] and m.span[0] < e for s, e in skip)]
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [m.span[0] for m in self.mentions]
+
+    @cached_property
+    def _fuller(self) -> dict[str, list[NameMention]]:
+        """Names of two words or more by their last word and by their first (casefolded), in text order."""
+        by_word: dict[str, list[NameMention]] = {}
+        for m in self.mentions:
+            if len(m.words) >= 2 and m.kind != "document":
+                for key in {f"last:{m.words[-1].casefold()}", f"first:{m.words[0].casefold()}"}:
+                    by_word.setdefault(key, []).append(m)
+        return by_word
 
     def before(self, position: int, not_before: int = 0) -> Iterator[NameMention]:
         """Names ending before `position` (and starting at or after `not_before`), nearest first."""
@@ -95,16 +121,42 @@ class NameIndex:
             return classify(mention.name, None, self.text)
         return mention.kind
 
+    def opens_sentence(self, mention: NameMention) -> bool:
+        """Whether a name opens its sentence, perhaps after a connective or a short opening phrase ('On Monday, ')."""
+        start = mention.span[0]
+        window = self.text[max(0, start - 80) : start]
+        breaks = list(_SENTENCE_BREAK.finditer(window))
+        lead = window[breaks[-1].end() :] if breaks else (window if start <= 80 else None)
+        if lead is None:
+            return False
+        lead = lead.strip(' “"‘(')
+        return not lead or lead in CONNECTIVES or (lead.endswith(",") and len(lead.split()) <= 6)
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one index per article, dropped with it
+    def gender(self, name: str) -> str | None:
+        """'m' or 'f' when the article refers to the person so: by 'Mr.' / 'Ms.' before the surname, or by the
+        pronouns in the words right after it ('… Becky Blackburn is one of 32 left. She …'); None when unclear."""
+        surname = name.split()[-1]
+        score = 0
+        for m in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", self.text):
+            honorific = self.text[max(0, m.start() - 5) : m.start()]
+            score += 3 if re.search(r"\bMr\.\s$", honorific) else -3 if re.search(r"\bM(?:s|rs)\.\s$", honorific) else 0
+            after = self.text[m.end() : m.end() + _GENDER_WINDOW]
+            score += len(_MALE.findall(after)) - len(_FEMALE.findall(after))
+        return "m" if score >= 1 else "f" if score <= -1 else None
+
     def full_name(self, short: str, position: int) -> NameMention | None:
-        """The fuller name a lone word stands for ('Kahlia' -> 'Kipp Kahlia', 'Ayesha' -> 'Ayesha Curry'): the
-        nearest before `position` ending with it, else beginning with it, else the first such after."""
+        """The fuller name a lone word stands for ('Kahlia' -> 'Kipp Kahlia', 'Ayesha' -> 'Ayesha Curry'): among
+        the names written before `position` ending with it (else beginning with it), the one written most often,
+        the nearest of those; else the first such name after."""
         key = short.casefold()
-        fuller = [m for m in self.mentions if len(m.words) >= 2 and m.kind != "document"]
-        for test in (lambda m: m.words[-1].casefold() == key, lambda m: m.words[0].casefold() == key):
-            earlier = [m for m in fuller if m.span[0] < position and test(m)]
+        for which in ("last", "first"):
+            earlier = [m for m in self._fuller.get(f"{which}:{key}", []) if m.span[0] < position]
             if earlier:
-                return earlier[-1]
-        return next((m for m in fuller if m.span[0] >= position and m.words[-1].casefold() == key), None)
+                counts = Counter(m.name for m in earlier)
+                top = max(counts.values())
+                return next(m for m in reversed(earlier) if counts[m.name] == top)
+        return next((m for m in self._fuller.get(f"last:{key}", []) if m.span[0] >= position), None)
 
 
 def _scan(text: str) -> Iterator[NameMention]:
@@ -143,23 +195,22 @@ def _opening_word(word: str) -> bool:
 
 def _mention(text: str, start: int, end: int) -> NameMention | None:
     written = text[start:end]
-    words = written.split()
     # A full stop after the last word ends the sentence, unless it is an initial or an abbreviation.
-    if written.endswith(".") and len(words[-1]) > 2 and words[-1][:-1].lower() not in SENTENCE_ABBREVIATIONS:
+    last = written.rsplit(None, 1)[-1]
+    if written.endswith(".") and len(last) > 2 and last[:-1].lower() not in SENTENCE_ABBREVIATIONS:
         written, end = written[:-1], end - 1
-    possessive = written.endswith(("’s", "'s"))
-    if possessive:
+    if written.endswith(("’s", "'s")):
         written, end = written[:-2], end - 2
-    role, name = split_role_name(written)
+    # One word (most runs) has no title to split off; a longer run may ('Puerto Rico Governor Jenniffer Colón').
+    role, name = split_role_name(written) if " " in written else (None, written)
     name_words = name.split()
     while name_words and name_words[0].lower() in HONORIFIC_TOKENS:
         name_words = name_words[1:]
     if not name_words or is_place(" ".join(name_words)) or all(w.lower() in ROLE_WORDS for w in name_words):
         return None
-    name = " ".join(name_words)
     kind = _kind(name_words, text, start)
-    described = role is not None or bool(_APPOSITIVE_AFTER.match(text, end))
-    return NameMention((start, end), name, role, kind, _opens_sentence(text, start), described and kind == "person")
+    described = kind == "person" and (role is not None or bool(_APPOSITIVE_AFTER.match(text, end)))
+    return NameMention((start, end), " ".join(name_words), role, kind, described)
 
 
 def _kind(words: list[str], text: str, start: int) -> SpeakerType:
@@ -168,20 +219,11 @@ def _kind(words: list[str], text: str, start: int) -> SpeakerType:
         return "document"
     if any(w in ORG_WORDS for w in lowered) or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1):
         return "organization"
+    if lowered[-1] in ANONYMOUS_HEADS:
+        return "anonymous"  # "Niobrara County’s Democrats": a group
     if re.search(r"\b(?:the|a|an)\s+$", text[max(0, start - 4) : start], re.I):
         return "other"  # "the Apple Watch", "a Guitar Hero record": a thing, not a person
     return "person" if 2 <= len(words) <= 5 else "other"
-
-
-def _opens_sentence(text: str, start: int) -> bool:
-    """Whether a name opens its sentence, perhaps after a connective or a short opening phrase ('On Monday, ')."""
-    window = text[max(0, start - 80) : start]
-    breaks = list(_SENTENCE_BREAK.finditer(window))
-    lead = window[breaks[-1].end() :] if breaks else (window if start <= 80 else None)
-    if lead is None:
-        return False
-    lead = lead.strip(' “"‘(')
-    return not lead or lead in CONNECTIVES or (lead.endswith(",") and len(lead.split()) <= 6)
 
 
 __all__ = ["NameIndex", "NameMention"]

@@ -49,7 +49,7 @@ def _content(text: str, s_start: int, s_end: int, m: re.Match[str], sp: Span) ->
     around it, when the source interrupts a short subject)."""
     lead = content_lead(text, s_start, m.start())  # "But, according to X, …" / "Nevertheless, … according to X"
     before = text[lead : m.start()].strip()
-    if not before or before.lower() in LEADING_ADVERBS:
+    if not before or before.strip(" ,").lower() in LEADING_ADVERBS:  # "But, according to X, …"
         rest = re.match(r"\s*,\s*", text[sp[1] : s_end])
         if not rest:
             return None

@@ -154,6 +154,8 @@ def _cut_at(
         return cut, None
     if not m.group("comma"):
         return None
+    if conj in {"while", "whereas"} or m.group(3) in {"although", "though", "despite", "compared", "unlike"}:
+        return cut, None
     word = m.group(3)
     if word.endswith("ing") and word not in NOT_PARTICIPLES:
         return cut, None

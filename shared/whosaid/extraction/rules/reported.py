@@ -21,7 +21,8 @@ from whosaid.extraction.rules.content import content_start_after_cue, cut_partic
 from whosaid.extraction.rules.cues import (
     CUE_LEMMA,
     CUE_RE,
-    DOCUMENT_ONLY,
+    DOCUMENT_CUE_LEMMA,
+    DOCUMENT_CUE_RE,
     EXPRESS_RE,
     JUDGED_AS,
     NOUN_LIKE,
@@ -57,7 +58,9 @@ def find_reported(layout: Layout, taken: Sequence[Span], earlier: Sequence[Found
             if m.group("verb") in _PARTICIPLE_CUES:
                 claims = _participle_claims(text, s_start, s_end, m, [*earlier, *found])
             else:
-                lemma = "express" if family == "express" else CUE_LEMMA[m.group("verb")]
+                lemma = {"express": "express", "document": DOCUMENT_CUE_LEMMA.get(m.group("verb"), "")}.get(
+                    family, CUE_LEMMA.get(m.group("verb"), "")
+                )
                 claims = _clause_claims(text, s_start, s_end, m, lemma)
             for claim in claims:
                 found.append(claim)
@@ -67,10 +70,11 @@ def find_reported(layout: Layout, taken: Sequence[Span], earlier: Sequence[Found
 
 
 def _cue_matches(text: str, s_start: int, s_end: int) -> list[tuple[re.Match[str], str]]:
-    """The sentence's speech verbs and 'expressed concern' phrases, in text order."""
+    """The sentence's speech verbs, 'expressed concern' phrases and documents' verbs ('found'), in text order."""
     return sorted(
         [(m, "verb") for m in CUE_RE.finditer(text, s_start, s_end)]
-        + [(m, "express") for m in EXPRESS_RE.finditer(text, s_start, s_end)],
+        + [(m, "express") for m in EXPRESS_RE.finditer(text, s_start, s_end)]
+        + [(m, "document") for m in DOCUMENT_CUE_RE.finditer(text, s_start, s_end)],
         key=lambda x: x[0].start(),
     )
 
@@ -81,7 +85,7 @@ def _open_cue(layout: Layout, mask: SpanMask, m: re.Match[str], s_start: int) ->
     cs = m.start()
     if layout.in_quote(cs) or mask.covered(cs) or mask.covered(m.start("verb")) or is_passive(text, cs):
         return False
-    if m.group("verb") in NOUN_LIKE and cs == m.start("verb") and CUE_LEMMA.get(m.group("verb")) not in DOCUMENT_ONLY:
+    if m.group("verb") in NOUN_LIKE and cs == m.start("verb"):
         # "user reports", "his claims": a noun, unless a name or a pronoun stands right before it.
         prev = re.search(r"(\S+)\s+$", text[max(s_start, cs - 80) : cs])
         if not prev or not (prev.group(1)[0].isupper() or prev.group(1).lower() in SUBJECT_PRONOUNS):
@@ -151,8 +155,9 @@ def _clause_claims(text: str, s_start: int, s_end: int, m: re.Match[str], lemma:
         or content is None
         or content[1] - content[0] < 8
         or len(text[content[0] : min(content[1], content[0] + 40)].split()) < 2
-        or (lemma in DOCUMENT_ONLY and not _names_document(text, sp))
+        or (lemma in DOCUMENT_CUE_LEMMA.values() and not _names_document(text, sp))
         or (lemma in JUDGED_AS and not _JUDGED.search(text, content[0], content[1]))
+        or (lemma == "recall" and text[content[0]].isdigit())  # "recalled 40,000 vehicles": a product recall
     ):
         return []
     claims = [Found(content, sp, (cs, ce), lemma, "reported")]

@@ -110,7 +110,15 @@ def speaker_before(text: str, start: int, cue_start: int) -> Span | None:
     clause_start = start
     for m in re.finditer(r"[,;:—–]\s*|\s-\s", text[start:end]):
         clause_start = start + m.end()
+    # "Danielle Weinschenk, the lead specialist at the depot said": an appositive whose closing comma is missing.
+    named = _NAME_BEFORE_APPOSITIVE.search(text, start, clause_start)
+    if named and _DETERMINED.match(text, clause_start, end):
+        return named.start("sp"), end
     return _clause_subject(text, clause_start, end)
+
+
+_NAME_BEFORE_APPOSITIVE = re.compile(rf"(?:^|(?<=[.;:!?”\"]\s)|(?<=\s))(?P<sp>{NAME}\s+{NAME}),\s*$")
+_DETERMINED = re.compile(r"(?:the|a|an)\s+[^,;:“”\"]{2,120}$")
 
 
 def _appositive_subject(text: str, start: int, end: int) -> Span | None:
@@ -154,6 +162,9 @@ def _clause_subject(text: str, clause_start: int, end: int) -> Span | None:
     return _backward_subject(text, [t for t in words(text, clause_start, end) if _is_word(text, t)])
 
 
+_ADVERBIAL_OPENERS = frozenset({"on", "in", "at", "for", "over", "during", "with", "by", "since", "after", "before"})
+
+
 def _backward_subject(text: str, tokens: list[Span]) -> Span | None:
     """Words picked backwards from the cue: stop at a conjunction, a relative word, an auxiliary or a
     complementiser "that" (but 'Smith and Jones' stays one subject)."""
@@ -172,6 +183,11 @@ def _backward_subject(text: str, tokens: list[Span]) -> Span | None:
             return None
     while picked and bare(text[picked[0][0] : picked[0][1]]) in LEADING_ADVERBS and len(picked) > 1:
         picked = picked[1:]
+    before = len(tokens) - len(picked) - 1
+    adverbial = bool(picked) and bare(text[picked[0][0] : picked[0][1]]) in _ADVERBIAL_OPENERS
+    if adverbial and before > 0 and bare(text[tokens[before][0] : tokens[before][1]]) in AUXILIARIES:
+        # "Trump has on multiple occasions falsely claimed": the subject stands before the auxiliary.
+        return _backward_subject(text, tokens[:before])
     if good_subject(text, picked, 10):
         return picked[0][0], picked[-1][1]
     return None
@@ -259,9 +275,12 @@ _SPEAKER_AFTER = re.compile(
 )
 # An appositive after an inverted speaker ("said John Kirby, a spokesman"), up to the speech clause's end: the
 # paragraph's end or where the next quotation opens.
-_APPOSITIVE_AFTER = re.compile(
-    rf"^,\s+(?:an?|the|who|his|her|their|(?=(?:[A-Z][\w’'-]*\s+){{0,3}}(?i:{one_of(sorted(ROLE_WORDS))})\b))\b"
-    r"(?:(?!'')[^“”\"])*?(?=[.;!?]?\s*(?:$|[“\"]|''))"
+_APPOSITIVE_AFTER = re.compile(r"^,\s+(?:an?|the|who|his|her|their)\b(?:(?!'')[^“”\"])*?(?=[.;!?]?\s*(?:$|[“\"]|''))")
+# A bare role after an inverted speaker ("said Tom John, chairman of …", "said Nils Kinuani, Federal Policy
+# Manager at …"): up to its sentence's end.
+_ROLE_AFTER = re.compile(
+    rf"^,\s+(?=(?:[A-Z][\w’'-]*\s+){{0,3}}(?i:{one_of(sorted(ROLE_WORDS))})\b)"
+    rf"(?:(?!'')(?:(?:{_INVERTED_ABBREVIATION}|[A-Z])\.\s|(?![.;!?]\s)[^“”\"]))*?(?=[.;!?]?\s*(?:$|[“\"]|'')|[.;!?]\s)"
 )
 
 
@@ -281,7 +300,7 @@ def speaker_after(text: str, pos: int, limit: int) -> Span | None:
     if not _inverted_mention(text, s, e):
         return None
     # An appositive may follow ("said John Kirby, a spokesman"): keep it in the mention as the annotators do.
-    appositive = _APPOSITIVE_AFTER.match(text[e:limit])
+    appositive = _APPOSITIVE_AFTER.match(text[e:limit]) or _ROLE_AFTER.match(text[e:limit])
     if appositive:
         e += appositive.end()
     elif any(w[:1].islower() for w in text[s:e].split()[1:]):
