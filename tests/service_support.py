@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 
-from whosaid.models import Article, Claim, ExtractionResult, Speaker, Usage
+from whosaid.models import Article, Claim, ExtractionResult, Speaker, SpeakerType, Usage
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"
@@ -27,13 +27,23 @@ _SAID = re.compile(r"(?:^|(?<=\. ))(?P<speaker>[^.]+?) said (?P<content>[^.]+)\.
 
 
 class FakeExtractor:
-    """Extracts "<Speaker> said <content>." sentences; can be told to fail or to take its time."""
+    """Extracts "<Speaker> said <content>." sentences; can be told to fail or to take its time. Speakers are
+    persons without a role unless `types` / `roles` (by name as written) say otherwise."""
 
     name = "rules"
 
-    def __init__(self, *, error: Exception | None = None, delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        error: Exception | None = None,
+        delay: float = 0.0,
+        types: dict[str, SpeakerType] | None = None,
+        roles: dict[str, str] | None = None,
+    ) -> None:
         self.error = error
         self.delay = delay
+        self.types = dict(types or {})
+        self.roles = dict(roles or {})
         self.calls = 0
         self._lock = threading.Lock()
 
@@ -46,7 +56,9 @@ class FakeExtractor:
             raise self.error
         claims = [
             Claim(
-                speaker=Speaker(name=m["speaker"], type="person"),
+                speaker=Speaker(
+                    name=m["speaker"], type=self.types.get(m["speaker"], "person"), role=self.roles.get(m["speaker"])
+                ),
                 cue="said",
                 content=m["content"],
                 quote_type="indirect",

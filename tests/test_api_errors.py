@@ -122,7 +122,7 @@ def test_blank_speaker_is_400(article_service: ArticleService, aws_env: dict[str
     _check(invoke(api_event("GET", "/speakers/%20%20/claims")), 400, "invalid_input", "speaker")
 
 
-@pytest.mark.parametrize("path", ["/", "/article", "/articles/a/b/c", "/speakers", "/speakers/x/quotes"])
+@pytest.mark.parametrize("path", ["/", "/article", "/articles/a/b/c", "/speakers/x", "/speakers/x/quotes"])
 def test_unknown_route_is_404(article_service: ArticleService, aws_env: dict[str, str], path: str) -> None:
     _check(invoke(api_event("GET", path)), 404, "route_not_found", path)
     assert_nothing_stored(aws_env)
@@ -136,6 +136,7 @@ def test_unknown_route_is_404(article_service: ArticleService, aws_env: dict[str
         ("PATCH", "/articles/0123456789abcdef0123", "DELETE, GET"),
         ("POST", "/articles/0123456789abcdef0123/claims", "GET"),
         ("DELETE", "/speakers/Hazem%20Qassem/claims", "GET"),
+        ("POST", "/speakers", "GET"),
         ("POST", "/openapi.json", "GET"),
     ],
 )

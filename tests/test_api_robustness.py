@@ -221,6 +221,7 @@ def test_success_responses_document_their_model(article_service: ArticleService)
         ("get", "/articles/{article_id}", "200"): "ArticleResponse",
         ("get", "/articles/{article_id}/claims", "200"): "ClaimListResponse",
         ("get", "/speakers/{speaker}/claims", "200"): "ClaimListResponse",
+        ("get", "/speakers", "200"): "SpeakerListResponse",
         ("post", "/articles", "201"): "ArticleWithClaimsResponse",
         ("post", "/articles", "200"): "ArticleWithClaimsResponse",
         ("post", "/articles", "202"): "AcceptedResponse",

@@ -65,9 +65,17 @@ def test_every_route_event_file(article_service: ArticleService, aws_env: dict[s
     speaker = invoke(load_event("api-get-speaker-claims.json"))  # /speakers/Hazem%20Qassem/claims
     assert speaker.status == 200 and speaker.body["next_token"] is None
 
+    directory = invoke(load_event("api-list-speakers.json"))  # /speakers?q=qassem&limit=10
+    assert directory.status == 200, directory.raw
+    # The fake extractor's speakers are whatever precedes "said": the one it finds here starts with "Qassem".
+    [entry] = directory.body["speakers"]
+    assert entry["name"].startswith("Qassem ") and entry["claim_count"] == entry["article_count"] == 1
+    assert entry["latest_article"]["article_id"] == SEED_ARTICLE_ID
+
     deleted = invoke(load_event("api-delete-article.json"))
     assert deleted.status == 204 and deleted.raw == ""
     assert table_items(aws_env) == [] and bucket_keys(aws_env) == []
+    assert invoke(load_event("api-list-speakers.json")).body == {"speakers": [], "next_token": None}
     _assert_error(invoke(load_event("api-get-article.json")), 404, "not_found")
     _assert_error(invoke(load_event("api-delete-article.json")), 404, "not_found")
 
@@ -94,6 +102,10 @@ def test_seed_article_with_the_real_rules_extractor(aws_env: dict[str, str]) -> 
     names = {c["speaker"]["name"] for c in speaker.body["claims"]}
     assert names == {"Hazem Qassem"} and len(speaker.body["claims"]) >= 1
     assert all(c["article_id"] == SEED_ARTICLE_ID for c in speaker.body["claims"])
+    directory = invoke(load_event("api-list-speakers.json"))  # ?q=qassem
+    [entry] = [e for e in directory.body["speakers"] if e["name"] == "Hazem Qassem"]
+    assert entry["claim_count"] == len(speaker.body["claims"]) and entry["article_count"] == 1
+    assert {c["speaker_id"] for c in speaker.body["claims"]} == {entry["speaker_id"]}
 
 
 # --- idempotency --------------------------------------------------------------------------------------------------
@@ -289,6 +301,7 @@ def test_openapi_and_swagger(article_service: ArticleService) -> None:
         "/articles",
         "/articles/{article_id}",
         "/articles/{article_id}/claims",
+        "/speakers",
         "/speakers/{speaker}/claims",
     }
     assert set(paths["/articles"]) == {"get", "post"} and set(paths["/articles/{article_id}"]) == {"get", "delete"}
@@ -306,6 +319,7 @@ def test_event_files_are_real_shaped() -> None:
         "api-get-article.json",
         "api-get-article-claims.json",
         "api-get-speaker-claims.json",
+        "api-list-speakers.json",
         "api-delete-article.json",
     ):
         event = copy.deepcopy(load_event(name))

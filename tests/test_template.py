@@ -49,6 +49,7 @@ PROTECTED_ROUTES = {
     ("/articles/{article_id}", "get"),
     ("/articles/{article_id}", "delete"),
     ("/articles/{article_id}/claims", "get"),
+    ("/speakers", "get"),
     ("/speakers/{speaker}/claims", "get"),
 }
 DOCS_ROUTES = {("/openapi.json", "get"), ("/docs", "get")}
@@ -234,9 +235,14 @@ def test_table_keys_follow_the_contract(resources: dict[str, Any]) -> None:
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ]
     indexes = {index["IndexName"]: index for index in articles["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {"by_speaker", "by_recency"}
+    assert set(indexes) == {"by_speaker", "by_recency", "by_claims"}
     assert [k["AttributeName"] for k in indexes["by_speaker"]["KeySchema"]] == ["gsi1pk", "gsi1sk"]
     assert [k["AttributeName"] for k in indexes["by_recency"]["KeySchema"]] == ["gsi2pk", "gsi2sk"]
+    # The speaker directory: read most claims first, and the listing shows the entry items' own attributes.
+    assert [k["AttributeName"] for k in indexes["by_claims"]["KeySchema"]] == ["gsi3pk", "gsi3sk"]
+    assert indexes["by_claims"]["Projection"] == {"ProjectionType": "ALL"}
+    defined = {a["AttributeName"]: a["AttributeType"] for a in articles["AttributeDefinitions"]}
+    assert defined["gsi3pk"] == defined["gsi3sk"] == "S"
     idempotency = _props(resources, "IdempotencyTable")
     assert idempotency["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
     assert idempotency["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
@@ -365,6 +371,17 @@ def test_api_key_mode_deploys_a_usage_plan_and_public_docs(sam_cli: Path) -> Non
         assert security[route] == [], route
     # No key parameter given: no SSM read grant.
     assert "ssm:GetParameter" not in json.dumps(_role_policy_names(translated, "ApiFunctionRole"))
+    # GET /speakers queries the by_claims index: the API role may query the articles table's indexes, that table's
+    # only (the CRUD policy template's table/<name>/index/* resource, with the table by reference).
+    statements = list(_statements(_role_policy_names(translated, "ApiFunctionRole")))
+    index_resources = [
+        resource
+        for s in statements
+        if "dynamodb:Query" in _as_list(s["Action"])
+        for resource in _as_list(s["Resource"])
+        if "/index/*" in json.dumps(resource)
+    ]
+    assert any(r["Fn::Sub"][1] == {"tableName": {"Ref": "ArticlesTable"}} for r in index_resources), index_resources
 
 
 def test_iam_mode_signs_every_route_but_the_docs(sam_cli: Path) -> None:

@@ -309,7 +309,11 @@ def test_real_template_builds_in_moto(monkeypatch: pytest.MonkeyPatch) -> None:
         ]
         gsis = articles["GlobalSecondaryIndexes"]
         indexes = {g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]] for g in gsis}
-        assert indexes == {"by_speaker": ["gsi1pk", "gsi1sk"], "by_recency": ["gsi2pk", "gsi2sk"]}
+        assert indexes == {
+            "by_speaker": ["gsi1pk", "gsi1sk"],
+            "by_recency": ["gsi2pk", "gsi2sk"],
+            "by_claims": ["gsi3pk", "gsi3sk"],
+        }
         ttl = dynamodb.describe_time_to_live(TableName=env["WHOSAID_IDEMPOTENCY_TABLE_NAME"])["TimeToLiveDescription"]
         assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expiration"}
 

@@ -1,10 +1,11 @@
 """The API Gateway REST resolver, its OpenAPI/Swagger set-up and the one place errors become HTTP responses.
 
 Status codes: malformed JSON 400 (invalid_json); a well-formed request that breaks the schema (wrong types, blank
-text, bad dates or URLs, unknown fields, out-of-range limit, bad mode) 422 (validation_error); a bad next_token or
-speaker 400 (invalid_input / invalid_next_token); unknown article 404; unknown route 404; wrong method 405;
-oversized body 413; whosaid errors their own .status (LLM 502/503/504, storage 503); anything unexpected 500 with a
-generic message (the stack trace goes to the log only).
+text, bad dates or URLs, unknown fields, out-of-range limit, bad mode or speaker type, over-long q) 422
+(validation_error); a bad next_token (or one from another query) or speaker 400 (invalid_input /
+invalid_next_token); unknown article 404; unknown route 404; wrong method 405; oversized body 413; whosaid errors
+their own .status (LLM 502/503/504, storage 503); anything unexpected 500 with a generic message (the stack trace
+goes to the log only).
 """
 
 from __future__ import annotations

@@ -16,9 +16,11 @@ from whosaid.api.schemas import (
     ArticleWithClaimsResponse,
     ClaimListResponse,
     ErrorResponse,
+    SpeakerListResponse,
 )
-from whosaid.models import Article
+from whosaid.models import Article, SpeakerType
 from whosaid.service import get_article_service
+from whosaid.service.articles import MAX_SPEAKER_QUERY_CHARS
 from whosaid.storage.pagination import MAX_TOKEN_CHARS
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1 to 100.")]
@@ -30,7 +32,7 @@ NextToken = Annotated[
 
 def _errors(*statuses: int) -> dict[int, Any]:
     descriptions = {
-        400: "Malformed JSON, or an invalid next_token or speaker.",
+        400: "Malformed JSON, or an invalid next_token (also: one from another query) or speaker.",
         404: "No such article.",
         409: "The article is not complete yet (claims), or is being extracted (delete).",
         413: "Request body too large.",
@@ -125,9 +127,44 @@ def get_article_claims(article_id: str, limit: Limit = 20, next_token: NextToken
 
 @route(
     "GET",
+    "/speakers",
+    summary="The speaker directory, most claims first",
+    description="Every speaker of the complete articles, with its type, roles, claim and article counts and its "
+    "latest article. A named speaker is one entry across articles; an anonymous or unnamed one ('Palestinian "
+    "sources', 'a senior official') is its own article's speaker, one entry per article (article_scoped). q keeps "
+    "names with a word beginning with each word of q, ignoring case and accents (qassem or qas finds Hazem Qassem; "
+    "cavusoglu finds Mevlüt Çavuşoğlu); a blank q lists all. A filtered page may be short: follow next_token until "
+    "it is null. A next_token is valid only for the same q and type.",
+    responses={200: {"description": "A page of speakers."}, **_errors(400, 422, 500, 503)},
+    tags=["speakers"],
+)
+def list_speakers(
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_SPEAKER_QUERY_CHARS,
+            description=f"Words of the name (at most {MAX_SPEAKER_QUERY_CHARS} characters); each must begin a word "
+            "of the speaker's name, case and accents ignored.",
+            examples=["qassem"],
+        ),
+    ] = None,
+    speaker_type: Annotated[
+        SpeakerType | None, Query(alias="type", description="Only speakers of this type.", examples=["person"])
+    ] = None,
+    limit: Limit = 20,
+    next_token: NextToken = None,
+) -> SpeakerListResponse:
+    page = get_article_service().list_speakers(q=q, speaker_type=speaker_type, limit=limit, next_token=next_token)
+    return SpeakerListResponse(speakers=page.items, next_token=page.next_token)
+
+
+@route(
+    "GET",
     "/speakers/<speaker>/claims",
     summary="One speaker's claims across articles, newest first",
-    description="The speaker as displayed (URL-encoded, e.g. Hazem%20Qassem), matched case- and accent-insensitively.",
+    description="The speaker by its speaker_id from GET /speakers or from a claim (spk_ and 20 hex digits; the only "
+    "way to address an anonymous or unnamed speaker, whose claims are its article's alone), or a named speaker by "
+    "name as displayed (URL-encoded, e.g. Hazem%20Qassem), matched ignoring case, accents and extra spaces.",
     responses={200: {"description": "A page of claims."}, **_errors(400, 422, 500, 503)},
     tags=["claims"],
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from whosaid.storage.records import ArticleRecord, ClaimRecord
+from whosaid.storage.records import ArticleRecord, ClaimRecord, SpeakerEntry
 
 
 class ArticleResponse(BaseModel):
@@ -32,6 +32,14 @@ class ArticleListResponse(BaseModel):
 
 class ClaimListResponse(BaseModel):
     claims: list[ClaimRecord]
+    next_token: str | None = Field(description="Pass as next_token for the next page; null on the last page.")
+
+
+class SpeakerListResponse(BaseModel):
+    speakers: list[SpeakerEntry] = Field(
+        description="Speakers, most claims first. A page filtered by q or type may hold fewer than limit entries "
+        "(even none) and still have a next_token: each request examines a bounded slice of the directory."
+    )
     next_token: str | None = Field(description="Pass as next_token for the next page; null on the last page.")
 
 

@@ -7,8 +7,11 @@ pending one whose worker's lease has lapsed (it crashed), is taken over by the n
 update. So the same text is extracted once and stored once however many times, or how concurrently, it arrives.
 
 Every attempt runs under the lease id the store handed out when it created or took the article; completing and
-failing are conditional on it (see storage/articles.py). DELETE of an article pending under a live lease (being
-extracted, or queued) is refused with 409 `article_processing` rather than racing the worker's writes.
+failing are conditional on it (see storage/articles.py). Completing counts the article's speakers in the speaker
+directory and deleting uncounts them (storage/directory.py); a completion too large for one transaction that was
+interrupted before all its speakers were counted is finished by the next submission of the same text. DELETE of an
+article pending under a live lease (being extracted, or queued) is refused with 409 `article_processing` rather than
+racing the worker's writes.
 
 Configuration errors (a missing key parameter, credentials the LLM refuses) are logged in full for the operator;
 clients, and the stored error of the failed article, get a generic message that names no parameter or setting.
@@ -34,7 +37,7 @@ from whosaid.errors import (
     WhosaidError,
 )
 from whosaid.extraction import Extractor, get_extractor
-from whosaid.models import Article
+from whosaid.models import Article, SpeakerType
 from whosaid.observability import logger, metrics, tracer
 from whosaid.service.secrets import OpenAIKeySource, with_openai_key
 from whosaid.storage import (
@@ -45,11 +48,14 @@ from whosaid.storage import (
     ArticleStore,
     ClaimRecord,
     Page,
+    SpeakerEntry,
     TokenCodec,
     WorkQueue,
     article_id_for_text,
     codec_secret,
     is_article_id,
+    is_speaker_id,
+    search_words,
     speaker_key,
 )
 from whosaid.storage.keys import utc_timestamp
@@ -65,6 +71,7 @@ ASYNC_LEASE_SECONDS = 1_800  # a queued article waits for its worker, which take
 WAIT_SECONDS = 20.0  # a concurrent duplicate POST waits this long (API Gateway gives up at 29 s), then gets 202
 POLL_SECONDS = 0.25
 MAX_SPEAKER_CHARS = 300
+MAX_SPEAKER_QUERY_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -299,6 +306,11 @@ class ArticleService:
 
     def _existing(self, record: ArticleRecord) -> SubmitOutcome:
         metrics.add_metric(name="DuplicateSubmissions", unit=MetricUnit.Count, value=1)
+        if record.directory_pending:
+            try:
+                self.store.finish_directory(record.article_id)
+            except WhosaidError:
+                logger.warning("could not finish counting the article's speakers; the next submission retries")
         stored = self._require(record.article_id, with_text=True)
         return SubmitOutcome("existing", stored, self.store.all_claims(record.article_id))
 
@@ -320,11 +332,33 @@ class ArticleService:
         return self.store.list_claims(article_id, limit=limit, next_token=next_token)
 
     def speaker_claims(self, speaker: str, *, limit: int = 20, next_token: str | None = None) -> Page[ClaimRecord]:
+        """A speaker's claims across articles, newest first: by speaker_id (spk_..., any directory entry,
+        anonymous ones included) or by a named speaker's name as displayed (case, accents and spacing ignored)."""
         if not speaker_key(speaker):
-            raise InvalidInputError("speaker must not be blank: give a name as displayed, e.g. Hazem%20Qassem")
+            raise InvalidInputError(
+                "speaker must not be blank: give a name as displayed, e.g. Hazem%20Qassem, or a speaker_id"
+            )
         if len(speaker) > MAX_SPEAKER_CHARS:
             raise InvalidInputError(f"speaker must be at most {MAX_SPEAKER_CHARS} characters")
+        if is_speaker_id(speaker):
+            return self.store.speaker_claims_by_id(speaker, limit=limit, next_token=next_token)
         return self.store.speaker_claims(speaker, limit=limit, next_token=next_token)
+
+    def list_speakers(
+        self,
+        *,
+        q: str | None = None,
+        speaker_type: SpeakerType | None = None,
+        limit: int = 20,
+        next_token: str | None = None,
+    ) -> Page[SpeakerEntry]:
+        """The speaker directory, most claims first; `q` keeps names with a word beginning with each of its words
+        (case and accents ignored), `speaker_type` one type. A blank q (or one with no letter or digit) is all."""
+        if q is not None and len(q) > MAX_SPEAKER_QUERY_CHARS:
+            raise InvalidInputError(f"q must be at most {MAX_SPEAKER_QUERY_CHARS} characters")
+        return self.store.list_speakers(
+            words=search_words(q or ""), speaker_type=speaker_type, limit=limit, next_token=next_token
+        )
 
     def delete_article(self, article_id: str) -> None:
         try:

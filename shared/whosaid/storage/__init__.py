@@ -1,25 +1,39 @@
-"""Storage: articles and claims in one DynamoDB table, large bodies in S3, async work on SQS."""
+"""Storage: articles, claims and the speaker directory in one DynamoDB table, large bodies in S3, async work on
+SQS."""
 
 from whosaid.storage.articles import ArticleBusy, ArticleStateConflict, ArticleStore
-from whosaid.storage.keys import article_id_for_text, is_article_id, speaker_key
+from whosaid.storage.directory import search_words
+from whosaid.storage.keys import article_id_for_text, is_article_id, is_speaker_id, speaker_key
 from whosaid.storage.pagination import TokenCodec, codec_secret
 from whosaid.storage.queue import EXTRACT_ARTICLE, WorkQueue
-from whosaid.storage.records import ArticleError, ArticleRecord, ArticleStatus, ClaimRecord, Page
+from whosaid.storage.records import (
+    ArticleError,
+    ArticleRecord,
+    ArticleReference,
+    ArticleStatus,
+    ClaimRecord,
+    Page,
+    SpeakerEntry,
+)
 
 __all__ = [
     "EXTRACT_ARTICLE",
     "ArticleBusy",
     "ArticleError",
     "ArticleRecord",
+    "ArticleReference",
     "ArticleStateConflict",
     "ArticleStatus",
     "ArticleStore",
     "ClaimRecord",
     "Page",
+    "SpeakerEntry",
     "TokenCodec",
     "WorkQueue",
     "article_id_for_text",
     "codec_secret",
     "is_article_id",
+    "is_speaker_id",
+    "search_words",
     "speaker_key",
 ]

@@ -18,32 +18,41 @@ Write discipline (a reader never sees a partial article):
   exactly its own claims;
 - an article pending under a live lease cannot be deleted (ArticleBusy): deleting one under extraction would race
   the worker's claim writes. Deleting removes the article item first (conditionally), then its claims and body; a
-  DELETE that failed half-way is finished by the next one.
+  DELETE that failed half-way is finished by the next one;
+- the speaker directory (storage/directory.py) follows: an article's speakers are added to it in the completing
+  transaction when claims, flip and entries fit in one (claims + 1 + speakers <= 100; otherwise the claims are
+  staged, and the entries follow the flip in guarded chunks), and removed in the deleting one (or, for a large
+  article, in guarded chunks before the article item goes). Only complete articles are ever counted.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from whosaid.errors import ConfigurationError, StorageError
 from whosaid.models import Article, ExtractionResult, Usage
 from whosaid.observability import logger
-from whosaid.storage import keys
+from whosaid.storage import directory, keys
 from whosaid.storage.aws import aws_client, error_code, translate_aws_errors
+from whosaid.storage.directory import Contribution
 from whosaid.storage.items import (
+    article_date,
     article_from_item,
     claim_attributes,
     claim_from_item,
+    from_item,
     key_of,
     to_item,
     to_values,
 )
 from whosaid.storage.pagination import TokenCodec
-from whosaid.storage.records import ArticleError, ArticleRecord, ClaimRecord, Page
+from whosaid.storage.records import ArticleError, ArticleRecord, ClaimRecord, Page, SpeakerEntry
 
 # DynamoDB items are at most 400 KB; the body stays inline below this many UTF-8 bytes, leaving room for metadata
 # and the speaker summary, and goes to S3 above it.
@@ -52,6 +61,35 @@ TRANSACTION_MAX_ITEMS = 100  # TransactWriteItems limit: up to 99 claims plus th
 BATCH_MAX_ITEMS = 25  # BatchWriteItem limit
 BATCH_GET_MAX_KEYS = 100  # BatchGetItem limit
 BATCH_MAX_ATTEMPTS = 8
+TRANSACTION_MAX_ATTEMPTS = 8  # a transaction that lost to a concurrent writer of a directory entry is retried
+DELETE_MAX_STEPS = 12
+# Why DynamoDB cancels a transaction that is worth re-reading and retrying (anything else is an error).
+RETRYABLE_CANCELLATIONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+# A filtered directory query evaluates this many entries per call, and at most this many calls per request: a page
+# may come back short (even empty) with a next_token, rather than one request reading the whole directory.
+FILTERED_READ_ITEMS = 1_000
+FILTERED_MAX_READS = 8
+RECENT_REFILL_READS = 3
+
+
+@dataclass(frozen=True)
+class _Index:
+    """What a list reads: the table (name None) or a GSI, by its key attributes."""
+
+    name: str | None
+    partition: str
+    sort: str
+
+    @property
+    def key_attributes(self) -> tuple[str, ...]:
+        """The attributes of a LastEvaluatedKey read from it."""
+        return (self.partition, self.sort) if self.name is None else (self.partition, self.sort, "pk", "sk")
+
+
+_TABLE = _Index(None, "pk", "sk")
+_BY_SPEAKER = _Index(keys.SPEAKER_INDEX, "gsi1pk", "gsi1sk")
+_BY_RECENCY = _Index(keys.RECENCY_INDEX, "gsi2pk", "gsi2sk")
+_BY_CLAIMS = _Index(keys.DIRECTORY_INDEX, "gsi3pk", "gsi3sk")
 
 
 class ArticleStateConflict(Exception):
@@ -69,6 +107,19 @@ def new_lease_id() -> str:
 def _article_key(article_id: str) -> dict[str, Any]:
     """The DynamoDB key of an article's own item (its claims share the partition)."""
     return to_item({"pk": keys.article_pk(article_id), "sk": keys.META_SK})
+
+
+def _entry_key(speaker_id: str) -> dict[str, Any]:
+    return to_item({"pk": keys.speaker_entry_pk(speaker_id), "sk": keys.SPEAKER_ENTRY_SK})
+
+
+def _backoff(attempt: int) -> float:
+    """Exponential backoff with jitter, capped at 2 s."""
+    return min(2.0, 0.05 * 2**attempt) * (0.5 + random.random() / 2)
+
+
+def _contributions(article: ArticleRecord, claims: Iterable[tuple[str, Any]]) -> list[Contribution]:
+    return directory.contributions(article.article_id, article.title, article_date(article), claims)
 
 
 class ArticleStore:
@@ -263,7 +314,8 @@ class ArticleStore:
         return lease_id
 
     def complete(self, article: ArticleRecord, result: ExtractionResult, *, now: str, lease_id: str) -> None:
-        """Store the claims and flip the article pending -> complete with its summary, never half-visible.
+        """Store the claims and flip the article pending -> complete with its summary, never half-visible, and
+        count its speakers in the directory.
 
         Raises ArticleStateConflict, having written nothing that stays, if the article is no longer pending under
         `lease_id` (deleted, or taken over).
@@ -271,7 +323,11 @@ class ArticleStore:
         if len(result.claims) > keys.MAX_CLAIM_INDEX:
             raise StorageError(f"too many claims to store ({len(result.claims)})")
         article_id = article.article_id
-        staged = len(result.claims) >= TRANSACTION_MAX_ITEMS
+        attributes = [claim_attributes(article, i, c) for i, c in enumerate(result.claims)]
+        speakers = _contributions(article, ((a["gsi1pk"], c) for a, c in zip(attributes, result.claims, strict=True)))
+        chunks = directory.chunks(speakers)
+        # One transaction holds the claims, the flip and the speakers' entries, or the claims are staged.
+        staged = len(attributes) + 1 + len(speakers) > TRANSACTION_MAX_ITEMS
         leftovers = list(self._claim_keys(article_id))
         if leftovers or staged:
             # Unconditional writes (removing claims a previous attempt left behind, which would outlive this
@@ -283,17 +339,15 @@ class ArticleStore:
             if state != "holding":
                 raise ArticleStateConflict(article_id)
             self._batch_write([{"DeleteRequest": {"Key": key}} for key in leftovers], "removing stale claims")
-        claim_items = [
-            to_item({**claim_attributes(article, i, c), "staged": True if staged else None})
-            for i, c in enumerate(result.claims)
-        ]
+        claim_items = [to_item({**a, "staged": True if staged else None}) for a in attributes]
         flip = {
             "TableName": self.table_name,
             "Key": _article_key(article_id),
             # lease_id stays: it tells an ambiguous failure of this very write (committed, reported as an error and
             # retried) from a real conflict.
             "UpdateExpression": "SET #status = :complete, claim_count = :count, speakers = :speakers, "
-            "#usage = :usage, updated_at = :now, completed_at = :now REMOVE lease_until, #error, queued",
+            "#usage = :usage, updated_at = :now, completed_at = :now, dir_total = :dir_total, dir_done = :dir_done "
+            "REMOVE lease_until, #error, queued",
             "ConditionExpression": "#status = :pending AND lease_id = :lease_id",
             "ExpressionAttributeNames": {"#status": "status", "#usage": "usage", "#error": "error"},
             "ExpressionAttributeValues": to_values(
@@ -305,29 +359,69 @@ class ArticleStore:
                     ":speakers": [s.model_dump(mode="json") for s in result.speakers],
                     ":usage": result.usage.model_dump(mode="json"),
                     ":now": now,
+                    ":dir_total": len(chunks),
+                    ":dir_done": 0 if staged else len(chunks),
                 }
             ),
         }
         try:
             if not staged:
                 actions = [{"Put": {"TableName": self.table_name, "Item": item}} for item in claim_items]
-                self._transact([*actions, {"Update": flip}], "storing the claims")
+                self._transact_with_speakers([*actions, {"Update": flip}], len(actions), speakers, "storing the claims")
                 return
             # Too many for one transaction: claims first, staged (hidden from every reader until the flip).
             self._batch_write([{"PutRequest": {"Item": item}} for item in claim_items], "storing the claims")
-            with translate_aws_errors("completing the article"):
-                try:
-                    self._dynamodb.update_item(**flip)
-                except Exception as exc:
-                    if error_code(exc) == "ConditionalCheckFailedException":
-                        raise ArticleStateConflict(article_id) from exc
-                    raise
+            self._write_article(self._dynamodb.update_item, flip, "completing the article")
         except ArticleStateConflict:
             if self._lease_state(article_id, lease_id) == "completed":
                 return  # our own write, committed, then retried: it stands
             if staged:
                 self._discard_claims(article_id)
             raise
+        self._add_to_directory(article_id, chunks, start=0)
+
+    def finish_directory(self, article_id: str) -> None:
+        """Count in the directory the speakers an interrupted completion left out (ArticleRecord.directory_pending):
+        the chunks after the article's dir_done."""
+        item = self._article_item(article_id)
+        if item is None or item.get("status", {}).get("S") != "complete":
+            return
+        done = int(item.get("dir_done", {}).get("N", "0"))
+        if done >= int(item.get("dir_total", {}).get("N", "0")):
+            return
+        speakers = self._stored_contributions(item, list(self._claim_items(article_id)))
+        self._add_to_directory(article_id, directory.chunks(speakers), start=done)
+
+    def _add_to_directory(self, article_id: str, chunks: list[list[Contribution]], *, start: int) -> None:
+        """Best effort, after the flip: each chunk moves the article's dir_done from its index to the next, so it
+        is applied once. Whoever loses a step (a concurrent finisher, a DELETE) stops and leaves the rest to it."""
+        for index in range(start, len(chunks)):
+            step = self._directory_step(article_id, index, index + 1, "#status = :complete", {":complete": "complete"})
+            try:
+                self._transact_with_speakers([step], 0, chunks[index], "adding the article's speakers to the directory")
+            except ArticleStateConflict:
+                return
+            except StorageError:
+                logger.warning(
+                    "speakers left out of the directory; the next submission of the article adds them",
+                    extra={"article_id": article_id, "chunk": index},
+                )
+                return
+
+    def _directory_step(
+        self, article_id: str, done: int, to: int, condition: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The article action of a directory chunk: dir_done from `done` to `to`, if `condition` holds."""
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _article_key(article_id),
+                "UpdateExpression": "SET dir_done = :to",
+                "ConditionExpression": f"attribute_exists(pk) AND dir_done = :done AND {condition}",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": to_values({**values, ":done": done, ":to": to}),
+            }
+        }
 
     def _lease_state(self, article_id: str, lease_id: str) -> Literal["holding", "completed", "lost"]:
         """Whether `lease_id` still holds the pending article, completed it, or lost it (deleted, taken over)."""
@@ -383,47 +477,70 @@ class ArticleStore:
         return True
 
     def delete_article(self, article_id: str) -> bool:
-        """Delete the article, its claims and its body. False if there was no such article.
+        """Delete the article, its claims and its body, and take its speakers out of the directory. False if there
+        was no such article.
 
-        Raises ArticleBusy while the article is pending under a live lease. The article item goes first and
-        conditionally (the commit point: no worker can complete it after that), then the claims (hidden meanwhile:
-        transactionally with the item when they fit, staged otherwise), then the body. When an earlier DELETE failed
-        half-way the item is gone: what is left of it is removed again.
+        Raises ArticleBusy while the article is pending under a live lease. The article item goes conditionally (the
+        commit point: no worker can complete it after that) with its directory entries' updates, then the claims
+        (hidden meanwhile: transactionally with the item when they fit, staged otherwise), then the body. A large
+        article's speakers leave the directory first, chunk by chunk, while its item stays. When an earlier DELETE
+        failed half-way the item is gone: what is left of it is removed again.
         """
-        item = self._article_item(article_id)
-        if item is None:
-            leftovers = self.delete_claims(article_id)
-            return self._delete_body(keys.body_key(article_id), only_if_present=True) or leftovers > 0
-        epoch = int(time.time())
-        if item.get("status", {}).get("S") == "pending" and int(item.get("lease_until", {}).get("N", "0")) >= epoch:
-            raise ArticleBusy(article_id)
-        claim_keys = list(self._claim_keys(article_id))
+        for step in range(DELETE_MAX_STEPS):
+            item = self._article_item(article_id)
+            if item is None:
+                if step:
+                    return True  # a concurrent DELETE won
+                leftovers = self.delete_claims(article_id)
+                return self._delete_body(keys.body_key(article_id), only_if_present=True) or leftovers > 0
+            epoch = int(time.time())
+            if item.get("status", {}).get("S") == "pending" and int(item.get("lease_until", {}).get("N", "0")) >= epoch:
+                raise ArticleBusy(article_id)
+            try:
+                if self._delete_step(article_id, item, epoch):
+                    break
+            except ArticleStateConflict:
+                continue  # taken for extraction, deleted, or its directory chunks moved meanwhile: look again
+        else:
+            raise StorageError("storage is busy: deleting the article kept conflicting with other writes; try again")
+        if "body_key" in item:
+            self._delete_body(item["body_key"]["S"])
+        return True
+
+    def _delete_step(self, article_id: str, item: dict[str, Any], epoch: int) -> bool:
+        """One step of a delete: the whole article when it fits one transaction (True), else one chunk of its
+        directory entries (False: call again), and once none is left the item and then the claims (True)."""
+        done = int(item.get("dir_done", {}).get("N", "0"))
+        claim_items = list(self._claim_items(article_id, keys_only=not done))
+        claim_keys = [{"pk": i["pk"], "sk": i["sk"]} for i in claim_items]
+        chunks = directory.chunks(self._stored_contributions(item, claim_items)) if done else []
+        last = chunks[done - 1] if 0 < done <= len(chunks) else []
+        deletable = "(#status <> :pending OR lease_until < :epoch)"
+        values: dict[str, Any] = {":pending": "pending", ":epoch": epoch}
+        if done > 1 or (done and len(claim_keys) + 1 + len(last) > TRANSACTION_MAX_ITEMS):
+            step = self._directory_step(article_id, done, done - 1, deletable, values)
+            self._transact_with_speakers(
+                [step], 0, last, "removing the article's speakers from the directory", removing=article_id
+            )
+            return False
+        if "dir_done" in item:
+            values[":done"] = done
         delete_article = {
             "TableName": self.table_name,
             "Key": _article_key(article_id),
-            "ConditionExpression": "attribute_exists(pk) AND (#status <> :pending OR lease_until < :epoch)",
+            "ConditionExpression": f"attribute_exists(pk) AND {deletable} AND "
+            + ("dir_done = :done" if "dir_done" in item else "attribute_not_exists(dir_done)"),
             "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": to_values({":pending": "pending", ":epoch": epoch}),
+            "ExpressionAttributeValues": to_values(values),
         }
-        try:
-            if len(claim_keys) < TRANSACTION_MAX_ITEMS:
-                actions = [{"Delete": {"TableName": self.table_name, "Key": key}} for key in claim_keys]
-                self._transact([*actions, {"Delete": delete_article}], "deleting the article")
-            else:
-                with translate_aws_errors("deleting the article"):
-                    try:
-                        self._dynamodb.delete_item(**delete_article)
-                    except Exception as exc:
-                        if error_code(exc) == "ConditionalCheckFailedException":
-                            raise ArticleStateConflict(article_id) from exc
-                        raise
-                self._batch_write([{"DeleteRequest": {"Key": key}} for key in claim_keys], "deleting the claims")
-        except ArticleStateConflict:
-            if self._article_item(article_id) is None:
-                return True  # a concurrent DELETE won
-            raise ArticleBusy(article_id) from None  # taken for extraction meanwhile
-        if "body_key" in item:
-            self._delete_body(item["body_key"]["S"])
+        if len(claim_keys) + 1 + len(last) <= TRANSACTION_MAX_ITEMS:
+            actions = [{"Delete": {"TableName": self.table_name, "Key": key}} for key in claim_keys]
+            self._transact_with_speakers(
+                [{"Delete": delete_article}, *actions], 0, last, "deleting the article", removing=article_id
+            )
+            return True
+        self._write_article(self._dynamodb.delete_item, delete_article, "deleting the article")
+        self._batch_write([{"DeleteRequest": {"Key": key}} for key in claim_keys], "deleting the claims")
         return True
 
     def _delete_body(self, key: str, *, only_if_present: bool = False) -> bool:
@@ -443,17 +560,7 @@ class ArticleStore:
 
     def all_claims(self, article_id: str) -> list[ClaimRecord]:
         """Every claim of an article in text order (the POST response carries them all)."""
-        paginator = self._dynamodb.get_paginator("query")
-        claims: list[ClaimRecord] = []
-        with translate_aws_errors("reading the claims"):
-            for page in paginator.paginate(
-                TableName=self.table_name,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :claim)",
-                ExpressionAttributeValues=to_values({":pk": keys.article_pk(article_id), ":claim": keys.CLAIM_PREFIX}),
-                ConsistentRead=True,
-            ):
-                claims.extend(claim_from_item(item) for item in page.get("Items", []))
-        return claims
+        return [claim_from_item(item) for item in self._claim_items(article_id)]
 
     def delete_claims(self, article_id: str) -> int:
         claim_keys = list(self._claim_keys(article_id))
@@ -461,37 +568,40 @@ class ArticleStore:
         return len(claim_keys)
 
     def _claim_keys(self, article_id: str) -> Iterable[dict[str, Any]]:
+        return self._claim_items(article_id, keys_only=True)
+
+    def _claim_items(self, article_id: str, *, keys_only: bool = False) -> Iterable[dict[str, Any]]:
+        """The article's claim items in text order (strongly consistent), or only their keys."""
         paginator = self._dynamodb.get_paginator("query")
-        with translate_aws_errors("listing the claims"):
-            for page in paginator.paginate(
-                TableName=self.table_name,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :claim)",
-                ExpressionAttributeValues=to_values({":pk": keys.article_pk(article_id), ":claim": keys.CLAIM_PREFIX}),
-                ProjectionExpression="pk, sk",
-                ConsistentRead=True,
-            ):
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :claim)",
+            "ExpressionAttributeValues": to_values({":pk": keys.article_pk(article_id), ":claim": keys.CLAIM_PREFIX}),
+            "ConsistentRead": True,
+        }
+        if keys_only:
+            request["ProjectionExpression"] = "pk, sk"
+        with translate_aws_errors("reading the claims"):
+            for page in paginator.paginate(**request):
                 yield from page.get("Items", [])
+
+    def _stored_contributions(self, item: dict[str, Any], claim_items: list[dict[str, Any]]) -> list[Contribution]:
+        """What a stored article's claims added to the directory, by the partition each claim is indexed in (so a
+        later change of who counts as article-scoped cannot make a delete miss the entries it counted in)."""
+        return _contributions(article_from_item(item), ((i["gsi1pk"]["S"], claim_from_item(i)) for i in claim_items))
 
     # --- lists ------------------------------------------------------------------------------------------------
 
     def list_articles(self, *, limit: int, next_token: str | None) -> Page[ArticleRecord]:
         items, token = self._query_page(
-            partition=keys.ARTICLES_PARTITION,
-            partition_attribute="gsi2pk",
-            key_attributes=("gsi2pk", "gsi2sk", "pk", "sk"),
-            index=keys.RECENCY_INDEX,
-            limit=limit,
-            next_token=next_token,
-            newest_first=True,
+            _BY_RECENCY, keys.ARTICLES_PARTITION, limit=limit, next_token=next_token, newest_first=True
         )
         return Page[ArticleRecord](items=[article_from_item(item) for item in items], next_token=token)
 
     def list_claims(self, article_id: str, *, limit: int, next_token: str | None) -> Page[ClaimRecord]:
         items, token = self._query_page(
-            partition=keys.article_pk(article_id),
-            partition_attribute="pk",
-            key_attributes=("pk", "sk"),
-            index=None,
+            _TABLE,
+            keys.article_pk(article_id),
             limit=limit,
             next_token=next_token,
             newest_first=False,
@@ -500,17 +610,43 @@ class ArticleStore:
         return Page[ClaimRecord](items=[claim_from_item(item) for item in items], next_token=token)
 
     def speaker_claims(self, speaker: str, *, limit: int, next_token: str | None) -> Page[ClaimRecord]:
+        """A named speaker's claims across articles, newest first, by the name as displayed."""
+        return self._claims_in(keys.speaker_pk(speaker), limit=limit, next_token=next_token)
+
+    def speaker_claims_by_id(self, speaker_id: str, *, limit: int, next_token: str | None) -> Page[ClaimRecord]:
+        """The claims of the directory entry `speaker_id` (named or article-scoped); none if there is no entry."""
+        with translate_aws_errors("reading the speaker"):
+            item = self._dynamodb.get_item(
+                TableName=self.table_name,
+                Key=_entry_key(speaker_id),
+                ProjectionExpression="claims_partition",
+                ConsistentRead=True,
+            ).get("Item")
+        if item is None:
+            return Page[ClaimRecord](items=[], next_token=None)
+        return self._claims_in(item["claims_partition"]["S"], limit=limit, next_token=next_token)
+
+    def _claims_in(self, partition: str, *, limit: int, next_token: str | None) -> Page[ClaimRecord]:
         items, token = self._query_page(
-            partition=keys.speaker_pk(speaker),
-            partition_attribute="gsi1pk",
-            key_attributes=("gsi1pk", "gsi1sk", "pk", "sk"),
-            index=keys.SPEAKER_INDEX,
+            _BY_SPEAKER, partition, limit=limit, next_token=next_token, newest_first=True, keep=self._without_unfinished
+        )
+        return Page[ClaimRecord](items=[claim_from_item(item) for item in items], next_token=token)
+
+    def list_speakers(
+        self, *, words: list[str], speaker_type: str | None, limit: int, next_token: str | None
+    ) -> Page[SpeakerEntry]:
+        """The speaker directory, most claims first: every speaker, or those of `speaker_type` whose name has a word
+        beginning with each of `words` (directory.search_words). A page may be short when a filter skips many."""
+        items, token = self._query_page(
+            _BY_CLAIMS,
+            keys.DIRECTORY_PARTITION,
             limit=limit,
             next_token=next_token,
             newest_first=True,
-            keep=self._without_unfinished,
+            query_filter=directory.search_filter(words, speaker_type),
+            scope=directory.query_scope(words, speaker_type),
         )
-        return Page[ClaimRecord](items=[claim_from_item(item) for item in items], next_token=token)
+        return Page[SpeakerEntry](items=[directory.entry_record(from_item(item)) for item in items], next_token=token)
 
     def _without_unfinished(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Drop staged claims whose article is not complete (pending, failed, deleted). Claims written in the
@@ -522,50 +658,65 @@ class ArticleStore:
         return [item for item in items if "staged" not in item or item["article_id"]["S"] in complete]
 
     def _complete_article_ids(self, article_ids: list[str]) -> set[str]:
-        complete: set[str] = set()
-        for start in range(0, len(article_ids), BATCH_GET_MAX_KEYS):
-            pending: dict[str, Any] = {
-                self.table_name: {
-                    "Keys": [_article_key(a) for a in article_ids[start : start + BATCH_GET_MAX_KEYS]],
-                    "ProjectionExpression": "article_id, #status",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ConsistentRead": True,
-                }
-            }
+        items = self._batch_get(
+            [_article_key(a) for a in article_ids],
+            "reading the articles of the claims",
+            projection="article_id, #status",
+            names={"#status": "status"},
+        )
+        return {i["article_id"]["S"] for i in items if i.get("status", {}).get("S") == "complete"}
+
+    def _batch_get(
+        self,
+        item_keys: list[dict[str, Any]],
+        operation: str,
+        *,
+        projection: str | None = None,
+        names: dict[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """BatchGetItem (strongly consistent) in chunks of 100, retrying UnprocessedKeys with backoff."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(item_keys), BATCH_GET_MAX_KEYS):
+            request: dict[str, Any] = {"Keys": item_keys[start : start + BATCH_GET_MAX_KEYS], "ConsistentRead": True}
+            if projection:
+                request["ProjectionExpression"] = projection
+            if names:
+                request["ExpressionAttributeNames"] = names
+            pending: dict[str, Any] = {self.table_name: request}
             for attempt in range(BATCH_MAX_ATTEMPTS):
-                with translate_aws_errors("reading the articles of the claims"):
+                with translate_aws_errors(operation):
                     response = self._dynamodb.batch_get_item(RequestItems=pending)
-                for item in response.get("Responses", {}).get(self.table_name, []):
-                    if item.get("status", {}).get("S") == "complete":
-                        complete.add(item["article_id"]["S"])
+                found.extend(response.get("Responses", {}).get(self.table_name, []))
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
-                self._sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random() / 2))
+                self._sleep(_backoff(attempt))
             else:
-                raise StorageError("storage is unavailable: reading the articles of the claims failed; try again later")
-        return complete
+                raise StorageError(f"storage is unavailable: {operation} failed; try again later")
+        return found
 
     def _query_page(
         self,
-        *,
+        index: _Index,
         partition: str,
-        partition_attribute: str,
-        key_attributes: tuple[str, ...],
-        index: str | None,
+        *,
         limit: int,
         next_token: str | None,
         newest_first: bool,
         sort_prefix: str | None = None,
         keep: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+        query_filter: tuple[str, dict[str, str], dict[str, Any]] | None = None,
+        scope: str | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of `limit` items (after `keep`), and the token of the next page (None on the last one).
 
         Follows LastEvaluatedKey until the page is full: a query stops early at 1 MB (article items with inline
-        bodies reach that within a page) or returns items `keep` drops, and neither may end the list early.
+        bodies reach that within a page) or returns items `keep` drops, and neither may end the list early. With
+        a `query_filter` (FilterExpression, names, values) it reads a bounded slice per request instead: the page
+        may be short, and its token (bound to `scope` too) goes on where the reading stopped.
         """
-        start_key = self.tokens.decode(next_token, partition, partition_attribute)
-        condition = f"{partition_attribute} = :partition"
+        start_key = self.tokens.decode(next_token, partition, index.partition, scope=scope)
+        condition = f"{index.partition} = :partition"
         values: dict[str, Any] = {":partition": partition}
         if sort_prefix:
             condition += " AND begins_with(sk, :prefix)"
@@ -573,18 +724,22 @@ class ArticleStore:
         request: dict[str, Any] = {
             "TableName": self.table_name,
             "KeyConditionExpression": condition,
-            "ExpressionAttributeValues": to_values(values),
             "ScanIndexForward": not newest_first,
         }
-        if index:
-            request["IndexName"] = index
+        if query_filter:
+            request["FilterExpression"], request["ExpressionAttributeNames"], filter_values = query_filter
+            values.update(filter_values)
+        request["ExpressionAttributeValues"] = to_values(values)
+        if index.name:
+            request["IndexName"] = index.name
         else:
             request["ConsistentRead"] = True  # the base table can: a just-completed article shows all its claims
         exclusive_start = to_item(start_key) if start_key else None
         items: list[dict[str, Any]] = []
-        while True:
+        for reads in itertools.count(1):
             # One more than asked: if it exists there is a next page, and the last page's token is exactly None.
-            request["Limit"] = limit + 1 - len(items)
+            wanted = limit + 1 - len(items)
+            request["Limit"] = max(wanted, FILTERED_READ_ITEMS) if query_filter else wanted
             if exclusive_start:
                 request["ExclusiveStartKey"] = exclusive_start
             with translate_aws_errors("listing"):
@@ -594,23 +749,125 @@ class ArticleStore:
             exclusive_start = response.get("LastEvaluatedKey")
             if len(items) > limit or not exclusive_start:
                 break
+            if query_filter and reads >= FILTERED_MAX_READS:
+                return items, self.tokens.encode(partition, key_of(exclusive_start, index.key_attributes), scope=scope)
         if len(items) <= limit:
             return items, None
         items = items[:limit]
-        return items, self.tokens.encode(partition, key_of(items[-1], key_attributes))
+        return items, self.tokens.encode(partition, key_of(items[-1], index.key_attributes), scope=scope)
 
     # --- write helpers ----------------------------------------------------------------------------------------
 
-    def _transact(self, actions: list[dict[str, Any]], operation: str) -> None:
+    def _write_article(self, write: Callable[..., Any], request: dict[str, Any], operation: str) -> None:
+        """A conditional write of one article item: ArticleStateConflict when its condition fails."""
+        with translate_aws_errors(operation):
+            try:
+                write(**request)
+            except Exception as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    raise ArticleStateConflict(operation) from exc
+                raise
+
+    def _transact_codes(self, actions: list[dict[str, Any]], operation: str) -> list[str] | None:
+        """TransactWriteItems: None when it commits; the cancellation code of every action when a condition or a
+        concurrent transaction cancelled it (nothing was written). Anything else is a StorageError."""
         with translate_aws_errors(operation):
             try:
                 self._dynamodb.transact_write_items(TransactItems=actions)
             except Exception as exc:
                 if error_code(exc) == "TransactionCanceledException":
                     reasons = exc.response.get("CancellationReasons") or []  # type: ignore[attr-defined]
-                    if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                        raise ArticleStateConflict(operation) from exc
+                    codes = [str(r.get("Code") or "None") for r in reasons]
+                    if RETRYABLE_CANCELLATIONS.intersection(codes):
+                        return codes + ["None"] * (len(actions) - len(codes))
                 raise
+        return None
+
+    def _transact_with_speakers(
+        self,
+        head: list[dict[str, Any]],
+        article_index: int,
+        speakers: list[Contribution],
+        operation: str,
+        *,
+        removing: str | None = None,
+    ) -> None:
+        """One transaction of `head` (the article's own writes; the article action at `article_index`) and the
+        speakers' directory entries with this article added (or, `removing` its id, taken away).
+
+        Entries are read, recomputed and written conditionally on the version read; a transaction cancelled by a
+        concurrent writer is re-read and retried. ArticleStateConflict when the article action's condition fails.
+        """
+        for attempt in range(TRANSACTION_MAX_ATTEMPTS):
+            # An article-scoped entry is this article's alone: nothing to read, unless it surprised us already.
+            current = self._speaker_entries([s.speaker_id for s in speakers if attempt or not s.scoped])
+            writes = [self._entry_write(s, current.get(s.speaker_id), removing, read=attempt > 0) for s in speakers]
+            codes = self._transact_codes([*head, *(w for w in writes if w)], operation)
+            if codes is None:
+                return
+            if codes[article_index] == "ConditionalCheckFailed":
+                raise ArticleStateConflict(operation)
+            logger.info("retrying a transaction that lost to a concurrent write", extra={"operation": operation})
+            self._sleep(_backoff(attempt))
+        raise StorageError(f"storage is busy: {operation} kept conflicting with concurrent writes; try again later")
+
+    def _speaker_entries(self, speaker_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not speaker_ids:
+            return {}
+        items = self._batch_get([_entry_key(i) for i in speaker_ids], "reading the speaker directory")
+        return {item["speaker_id"]["S"]: item for item in items}
+
+    def _entry_write(
+        self, speaker: Contribution, current: dict[str, Any] | None, removing: str | None, *, read: bool
+    ) -> dict[str, Any] | None:
+        """The transaction action that writes `speaker`'s entry with the article added or removed (None: none)."""
+        key = _entry_key(speaker.speaker_id)
+        entry = from_item(current) if current else None
+        if removing and entry is None:
+            if speaker.scoped and not read:  # this article's own entry: it goes with the article
+                return {"Delete": {"TableName": self.table_name, "Key": key}}
+            return None  # never counted (an article completed before the directory existed)
+        if removing and entry is not None:
+            new = directory.removed(entry, speaker)
+            if new is not None and not new["recent"]:
+                new = directory.with_recent(new, self._recent_mentions(new["claims_partition"], removing))
+        else:
+            new = directory.added(entry, speaker)
+        version = int(entry["version"]) if entry else 0
+        guard: dict[str, Any] = (
+            {"ConditionExpression": "version = :version", "ExpressionAttributeValues": to_values({":version": version})}
+            if entry
+            else {"ConditionExpression": "attribute_not_exists(pk)"}
+        )
+        if new is None:
+            return {"Delete": {"TableName": self.table_name, "Key": key, **guard}}
+        return {"Put": {"TableName": self.table_name, "Item": to_item({**new, "version": version + 1}), **guard}}
+
+    def _recent_mentions(self, partition: str, excluded_article_id: str) -> list[dict[str, Any]]:
+        """The most recent complete articles (other than the one being deleted) quoting the speaker of `partition`,
+        read back from the speaker index when every article the entry remembered is gone."""
+        mentions: dict[str, dict[str, Any]] = {}
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": _BY_SPEAKER.name,
+            "KeyConditionExpression": f"{_BY_SPEAKER.partition} = :partition",
+            "ExpressionAttributeValues": to_values({":partition": partition}),
+            "ScanIndexForward": False,
+            "Limit": BATCH_GET_MAX_KEYS,
+        }
+        for _ in range(RECENT_REFILL_READS):
+            with translate_aws_errors("reading the speaker's articles"):
+                response = self._dynamodb.query(**request)
+            for item in self._without_unfinished(response.get("Items", [])):
+                claim = claim_from_item(item)
+                if claim.article_id != excluded_article_id and claim.article_id not in mentions:
+                    mentions[claim.article_id] = directory.mention(
+                        claim.article_id, claim.article_title, claim.article_date, claim.speaker.name
+                    )
+            if len(mentions) >= directory.RECENT_ARTICLES or "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return list(mentions.values())
 
     def _batch_write(self, requests: list[dict[str, Any]], operation: str) -> None:
         """BatchWriteItem in chunks of 25, retrying UnprocessedItems with exponential backoff and jitter."""
@@ -622,7 +879,7 @@ class ArticleStore:
                 pending = response.get("UnprocessedItems") or {}
                 if not pending:
                     break
-                delay = min(2.0, 0.05 * 2**attempt) * (0.5 + random.random() / 2)
+                delay = _backoff(attempt)
                 logger.info(
                     "retrying unprocessed batch items",
                     extra={"operation": operation, "unprocessed": len(pending.get(self.table_name, []))},

@@ -16,7 +16,20 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 # Article item attributes that are bookkeeping, not part of the record returned to callers.
-_ARTICLE_INTERNAL = {"pk", "sk", "entity", "gsi2pk", "gsi2sk", "lease_until", "lease_id", "queued", "body_key", "text"}
+_ARTICLE_INTERNAL = {
+    "pk",
+    "sk",
+    "entity",
+    "gsi2pk",
+    "gsi2sk",
+    "lease_until",
+    "lease_id",
+    "queued",
+    "body_key",
+    "text",
+    "dir_total",
+    "dir_done",
+}
 
 
 def _dynamo_safe(value: Any) -> Any:
@@ -51,12 +64,20 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def article_from_item(item: dict[str, Any], *, text: str | None = None) -> ArticleRecord:
     data = from_item(item)
-    record = {k: v for k, v in data.items() if k not in _ARTICLE_INTERNAL}
-    return ArticleRecord.model_validate({**record, "text": text})
+    record = ArticleRecord.model_validate(
+        {**{k: v for k, v in data.items() if k not in _ARTICLE_INTERNAL}, "text": text}
+    )
+    record._directory_pending = record.status == "complete" and data.get("dir_done", 0) < data.get("dir_total", 0)
+    return record
+
+
+def article_date(article: ArticleRecord) -> str:
+    """The date an article's claims are ordered by: its publication date, or when it was submitted."""
+    return article.published_at or article.created_at
 
 
 def claim_attributes(article: ArticleRecord, index: int, claim: Claim) -> dict[str, Any]:
-    date = article.published_at or article.created_at
+    date = article_date(article)
     return {
         "pk": keys.article_pk(article.article_id),
         "sk": keys.claim_sk(index),
@@ -67,7 +88,7 @@ def claim_attributes(article: ArticleRecord, index: int, claim: Claim) -> dict[s
         "article_title": article.title,
         "article_date": date,
         "speaker_key": keys.speaker_key(claim.speaker.name),
-        "gsi1pk": keys.speaker_pk(claim.speaker.name),
+        "gsi1pk": keys.claims_partition(article.article_id, claim.speaker),
         "gsi1sk": keys.speaker_sort_key(date, article.article_id, index),
     }
 
@@ -78,6 +99,8 @@ def claim_from_item(item: dict[str, Any]) -> ClaimRecord:
         {
             **data["claim"],
             "article_id": data["article_id"],
+            # From where the claim is indexed, so the id always leads to the list the claim is in.
+            "speaker_id": keys.speaker_id(data["gsi1pk"]),
             "index": data["index"],
             "article_title": data.get("article_title"),
             "article_date": data["article_date"],

@@ -1,13 +1,21 @@
-"""Single-table key design: how articles and claims are addressed in DynamoDB and S3.
+"""Single-table key design: how articles, claims and speakers are addressed in DynamoDB and S3.
 
-    item     pk            sk            gsi1pk (by_speaker)  gsi1sk                        gsi2pk (by_recency)
-    article  ARTICLE#<id>  META          -                    -                             ARTICLES
-    claim    ARTICLE#<id>  CLAIM#000123  SPEAKER#<name key>   <date>#<id>#<inverted index>  -
+    item     pk               sk            gsi1pk (by_speaker)  gsi1sk                 gsi2pk     gsi3pk
+    article  ARTICLE#<id>     META          -                    -                      ARTICLES   -
+    claim    ARTICLE#<id>     CLAIM#000123  <speaker partition>  <date>#<id>#<inv. idx> -          -
+    speaker  SPEAKERID#<sid>  SPEAKER       -                    -                      -          SPEAKERS
 
-    (the article's gsi2sk is <created_at>#<id>)
+    gsi2 (by_recency): the article's gsi2sk is <created_at>#<id>.
+    gsi3 (by_claims): the speaker's gsi3sk is <claim count, 10 digits>#<latest article date>#<sid>.
+
+A claim's speaker partition is SPEAKER#<name key> for a named speaker, one entity across articles, and
+ARTICLE_SPEAKER#<article id>#<name key> for an article-scoped one (`models.is_article_scoped`: anonymous or unnamed,
+"Palestinian sources", "a senior official"), which is never merged with a namesake in another article. A speaker's
+id (`spk_` + 20 hex digits of sha256 of its partition) is stable and URL-safe; its directory entry is keyed by it.
 
 One query reads an article with all its claims (pk), one reads a speaker's claims across articles newest first
-(by_speaker, descending), one lists articles newest first (by_recency, descending).
+(by_speaker, descending), one lists articles newest first (by_recency, descending), one lists the speaker directory
+most claims first (by_claims, descending; storage/directory.py).
 """
 
 from __future__ import annotations
@@ -17,18 +25,29 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
+from whosaid.models import Speaker, is_article_scoped
+
 ARTICLE_PREFIX = "ARTICLE#"
 CLAIM_PREFIX = "CLAIM#"
 SPEAKER_PREFIX = "SPEAKER#"
+SCOPED_SPEAKER_PREFIX = "ARTICLE_SPEAKER#"
+SPEAKER_ENTRY_PREFIX = "SPEAKERID#"
 META_SK = "META"
+SPEAKER_ENTRY_SK = "SPEAKER"
 ARTICLES_PARTITION = "ARTICLES"
+DIRECTORY_PARTITION = "SPEAKERS"
 SPEAKER_INDEX = "by_speaker"
 RECENCY_INDEX = "by_recency"
+DIRECTORY_INDEX = "by_claims"
 
 ARTICLE_ID_HEX_CHARS = 20  # 80 bits of sha256: collisions are out of reach for any realistic archive
 ARTICLE_ID_PATTERN = re.compile(rf"^[0-9a-f]{{{ARTICLE_ID_HEX_CHARS}}}$")
 CLAIM_INDEX_DIGITS = 6
 MAX_CLAIM_INDEX = 10**CLAIM_INDEX_DIGITS - 1
+SPEAKER_ID_PREFIX = "spk_"
+SPEAKER_ID_HEX_CHARS = 20
+SPEAKER_ID_PATTERN = re.compile(rf"^{SPEAKER_ID_PREFIX}[0-9a-f]{{{SPEAKER_ID_HEX_CHARS}}}$")
+CLAIM_COUNT_DIGITS = 10
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -60,7 +79,39 @@ def claim_sk(index: int) -> str:
 
 
 def speaker_pk(name: str) -> str:
+    """The claims partition of a named speaker: one across articles."""
     return f"{SPEAKER_PREFIX}{speaker_key(name)}"
+
+
+def claims_partition(article_id: str, speaker: Speaker) -> str:
+    """Where a claim is indexed by speaker: the named speaker's partition, or one of the article's own for an
+    anonymous or unnamed speaker (never merged across articles)."""
+    if is_article_scoped(speaker):
+        return f"{SCOPED_SPEAKER_PREFIX}{article_id}#{speaker_key(speaker.name)}"
+    return speaker_pk(speaker.name)
+
+
+def is_scoped_partition(partition: str) -> bool:
+    return partition.startswith(SCOPED_SPEAKER_PREFIX)
+
+
+def speaker_id(partition: str) -> str:
+    """The stable, URL-safe id of the speaker whose claims live in `partition`."""
+    digest = hashlib.sha256(partition.encode("utf-8")).hexdigest()[:SPEAKER_ID_HEX_CHARS]
+    return f"{SPEAKER_ID_PREFIX}{digest}"
+
+
+def is_speaker_id(value: str) -> bool:
+    return bool(SPEAKER_ID_PATTERN.fullmatch(value))
+
+
+def speaker_entry_pk(speaker_id: str) -> str:
+    return f"{SPEAKER_ENTRY_PREFIX}{speaker_id}"
+
+
+def directory_sort_key(claim_count: int, latest_date: str, speaker_id: str) -> str:
+    """Most claims first (read descending); among equals, the most recently quoted."""
+    return f"{max(claim_count, 0):0{CLAIM_COUNT_DIGITS}d}#{latest_date}#{speaker_id}"
 
 
 def speaker_sort_key(date: str, article_id: str, index: int) -> str:

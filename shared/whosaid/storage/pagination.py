@@ -2,7 +2,8 @@
 
 A token is base64url(JSON {"p": partition, "k": LastEvaluatedKey}) + "." + base64url(HMAC-SHA256 of that JSON).
 Decoding checks the signature, that the token was issued for the partition now being read, and that the key it
-carries lies in that partition; any failure is the same InvalidInputError, so a probe learns nothing.
+carries lies in that partition; any failure is the same InvalidInputError, so a probe learns nothing. A list whose
+pages also depend on a filter (the speaker directory's q and type) binds its tokens to that too (`scope`, "s").
 """
 
 from __future__ import annotations
@@ -37,15 +38,20 @@ class TokenCodec:
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._secret, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
 
-    def encode(self, partition: str, last_key: dict[str, str] | None) -> str | None:
+    def encode(self, partition: str, last_key: dict[str, str] | None, *, scope: str | None = None) -> str | None:
         """The token for the page after `last_key` (a LastEvaluatedKey of string attributes), None if no more."""
         if not last_key:
             return None
-        payload = json.dumps({"p": partition, "k": last_key}, separators=(",", ":"), sort_keys=True).encode()
+        data: dict[str, object] = {"p": partition, "k": last_key}
+        if scope is not None:
+            data["s"] = scope
+        payload = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
         return f"{_b64encode(payload)}.{_b64encode(self._sign(payload))}"
 
-    def decode(self, token: str | None, partition: str, partition_attribute: str) -> dict[str, str] | None:
-        """The ExclusiveStartKey a token stands for, after checking it belongs to `partition`."""
+    def decode(
+        self, token: str | None, partition: str, partition_attribute: str, *, scope: str | None = None
+    ) -> dict[str, str] | None:
+        """The ExclusiveStartKey a token stands for, after checking it belongs to `partition` (and `scope`)."""
         if token is None:
             return None
         try:
@@ -59,6 +65,8 @@ class TokenCodec:
             key = data["k"]
             if data["p"] != partition or not isinstance(key, dict) or key.get(partition_attribute) != partition:
                 raise ValueError("other partition")
+            if data.get("s") != scope:
+                raise ValueError("other query")
             if not all(isinstance(k, str) and isinstance(v, str) for k, v in key.items()):
                 raise ValueError("bad key")
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
