@@ -40,8 +40,11 @@ eval: install
 	$(VENV)/bin/whosaid eval $(DATA) --extractor rules
 	WHOSAID_EVAL_DATA=$(abspath $(DATA)) $(VENV)/bin/pytest -m eval -o addopts='-q -ra'
 
+# `make bench`: timings as ratios against same-run baselines, and rules throughput (articles/s) on DATA and scu-dev
+# against a regex tokeniser. `make bench COMPARE=REV`: only DATA's throughput, REV's rules extractor (a temporary git
+# worktree) against this working tree's, in alternating runs, with new/old; ROUNDS=N for more runs (default 3).
 bench: install
-	$(PY) -m infra.bench
+	$(PY) -m infra.bench --data $(DATA) $(if $(COMPARE),--compare $(COMPARE)) $(if $(ROUNDS),--rounds $(ROUNDS))
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache infra/node_modules

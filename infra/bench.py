@@ -1,28 +1,47 @@
-"""`make bench`: performance as ratios against a baseline measured in the same run.
+r"""`make bench`: performance as ratios against a baseline measured in the same run.
 
 Absolute times depend on the machine and its load; a ratio against a baseline timed alongside it does not (much).
 Each row times one thing and a baseline doing comparable trivial work on the same input:
 - cold imports: a fresh interpreter importing a code path, against a fresh interpreter doing nothing;
 - rules extraction: extracting an article, against tokenising the same text with one regex;
-- grounding: each tier (exact, normalised, fuzzy) against `str.find` of the same evidence.
-Optional: `--data PATH` (a development-set JSONL) adds rules extraction over its articles.
+- grounding: each tier (exact, normalised, fuzzy) against `str.find` of the same evidence;
+- rules throughput: articles per second of the rules extractor over the development set (`--data`, default
+  ../shared/data/polnear-train.jsonl, `make bench DATA=...`) and over scu-dev (`--scu`), against articles per
+  second of `re.findall(r"\w+", text)` over the same articles, and the ratio (rules time per article / regex time per
+  article). A warm-up of 20 articles spread over the set, then the whole set (`--limit N`: N evenly spaced ones)
+  timed `--passes` times (default 3), rules and regex passes alternating; the median is reported. A missing file
+  skips its row.
+
+`--compare REV` (`make bench COMPARE=REV`) shows whether throughput is no lower than at REV: it checks REV out into a
+temporary git worktree under /tmp and times the dev-set throughput row in fresh interpreters, `--rounds` (default 3)
+of each, alternating REV's and this working tree's (PYTHONPATH pointing at each tree's shared/, the benchmark code
+of this tree), then prints both articles/s and new/old, and removes the worktree. One round takes two passes over
+the set (about 30 s for polnear-train); a noisy machine wants more rounds.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "events" / "seed-article.txt"
+DEV_SET = ROOT.parent / "shared" / "data" / "polnear-train.jsonl"
+SCU_DEV = ROOT.parent / "shared" / "data" / "scu-dev.jsonl"
+WARM_UP = 20  # articles extracted before a throughput is timed
 _WORDS = re.compile(r"\w+")
 
 
@@ -38,14 +57,15 @@ class Row:
         return self.seconds / self.baseline_seconds if self.baseline_seconds else float("inf")
 
 
+def _seconds(fn: Callable[[], object], number: int = 1) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
 def _median_time(fn: Callable[[], object], repeat: int, number: int = 1) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
+    return statistics.median(_seconds(fn, number) for _ in range(repeat))
 
 
 def _cold(code: str) -> Callable[[], object]:
@@ -93,40 +113,184 @@ def bench_grounding(text: str, repeat: int) -> list[Row]:
     return rows
 
 
-def bench_devset(path: Path, limit: int) -> list[Row]:
+@dataclass
+class Throughput:
+    label: str
+    articles: int
+    chars: int
+    rules: list[float]  # seconds per timed pass over the set
+    baseline: list[float]
+
+    @property
+    def rules_per_second(self) -> float:
+        return self.articles / statistics.median(self.rules)
+
+    @property
+    def baseline_per_second(self) -> float:
+        return self.articles / statistics.median(self.baseline)
+
+    @property
+    def ratio(self) -> float:
+        """Rules time per article over regex time per article."""
+        return statistics.median(self.rules) / statistics.median(self.baseline)
+
+    @property
+    def spread(self) -> float:
+        """How far apart the rules passes were: (slowest - fastest) / median."""
+        return (max(self.rules) - min(self.rules)) / statistics.median(self.rules)
+
+
+def load_texts(path: Path, limit: int | None = None) -> tuple[list[str], str]:
+    """Each line's `text`; with `limit`, that many spread evenly over the file (the same ones every run)."""
+    with path.open(encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for line in lines if line.strip()]
+    if limit is None or limit >= len(texts):
+        return texts, "whole set"
+    return [texts[i * len(texts) // limit] for i in range(limit)], f"{limit} of {len(texts)}, evenly spaced"
+
+
+def measure_throughput(texts: list[str], passes: int) -> tuple[list[float], list[float]]:
+    """Seconds per pass over `texts` of the rules extractor and of the regex baseline, in alternating passes."""
     from whosaid.extraction.rules import RulesExtractor
     from whosaid.models import Article
 
-    texts = []
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            texts.append(json.loads(line)["text"])
-            if len(texts) >= limit:
-                break
+    articles = [Article(text=text) for text in texts]
     extractor = RulesExtractor()
-    start = time.perf_counter()
-    for text in texts:
-        _WORDS.findall(text)
-    baseline = time.perf_counter() - start
-    start = time.perf_counter()
-    for text in texts:
-        extractor.extract(Article(text=text))
-    seconds = time.perf_counter() - start
-    chars = sum(map(len, texts))
-    return [Row(f"rules: {len(texts)} dev-set articles ({chars:,} chars)", seconds, "regex tokenise", baseline)]
+    for article in articles[:: max(1, len(articles) // WARM_UP)][:WARM_UP]:
+        extractor.extract(article)  # compiled patterns and tables, as in a running Lambda
+
+    def tokenise() -> None:
+        for text in texts:
+            _WORDS.findall(text)
+
+    def extract() -> None:
+        for article in articles:
+            extractor.extract(article)
+
+    rules, baseline = [], []
+    for _ in range(passes):
+        baseline.append(_seconds(tokenise))
+        rules.append(_seconds(extract))
+    return rules, baseline
+
+
+def bench_throughput(path: Path, passes: int, limit: int | None = None) -> Throughput | None:
+    if not path.is_file():
+        print(f"skipped: throughput on {path} (no such file)", file=sys.stderr)
+        return None
+    texts, which = load_texts(path, limit)
+    rules, baseline = measure_throughput(texts, passes)
+    return Throughput(f"{path.name} ({which})", len(texts), sum(map(len, texts)), rules, baseline)
+
+
+def print_throughput(rows: list[Throughput], title: str) -> None:
+    width = max(len("set"), *(len(r.label) for r in rows))
+    print(title)
+    print(
+        f"{'set':<{width}}  {'articles':>8}  {'chars':>10}  {'rules articles/s':>16}  {'spread':>6}  "
+        f"{'regex tokenise articles/s':>25}  {'ratio':>6}"
+    )
+    for r in rows:
+        print(
+            f"{r.label:<{width}}  {r.articles:>8}  {r.chars:>10,}  {r.rules_per_second:>16.1f}  {r.spread:>6.1%}  "
+            f"{r.baseline_per_second:>25,.1f}  {r.ratio:>5.1f}x"
+        )
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@contextmanager
+def _worktree(commit: str) -> Iterator[Path]:
+    """`commit` checked out in a temporary git worktree (under /tmp), removed afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix="whosaid-bench-"))
+    tree = scratch / "tree"
+    _git("worktree", "add", "--detach", "--quiet", str(tree), commit)
+    try:
+        yield tree
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+        _git("worktree", "prune")
+
+
+def _run_worker(shared: Path, data: Path, limit: int | None) -> dict[str, Any]:
+    """One fresh interpreter importing whosaid from `shared`: a warm-up, then one timed pass of each."""
+    command = [sys.executable, "-m", "infra.bench", "--worker", str(data), "--passes", "1"]
+    command += ["--limit", str(limit)] if limit else []
+    env = {**os.environ, "PYTHONPATH": str(shared)}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"benchmark worker for {shared} failed:\n{done.stderr}")
+    result = json.loads(done.stdout.splitlines()[-1])
+    if not Path(result["whosaid"]).resolve().is_relative_to(shared.resolve()):
+        raise RuntimeError(f"the worker for {shared} imported whosaid from {result['whosaid']}")
+    return result
+
+
+def compare(rev: str, data: Path, limit: int | None, rounds: int) -> int:
+    """Dev-set rules throughput of `rev` against this working tree, in alternating fresh interpreters."""
+    if not data.is_file():
+        print(f"--compare needs the development set: {data} (no such file)", file=sys.stderr)
+        return 2
+    commit = _git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    texts, which = load_texts(data, limit)
+    dirty = " + uncommitted changes" if _git("status", "--porcelain", "--", "shared") else ""
+    labels = (f"{rev} ({commit[:10]})", f"working tree (HEAD {_git('rev-parse', '--short', 'HEAD')}{dirty})")
+    results: dict[str, list[dict[str, Any]]] = {label: [] for label in labels}
+    with _worktree(commit) as tree:
+        shared = dict(zip(labels, (tree / "shared", ROOT / "shared"), strict=True))
+        for n in range(rounds):
+            for label in labels if n % 2 == 0 else labels[::-1]:
+                print(f"round {n + 1}/{rounds}: {label}", file=sys.stderr, flush=True)
+                results[label].append(_run_worker(shared[label], data, limit))
+    old, new = (
+        Throughput(
+            label,
+            len(texts),
+            sum(map(len, texts)),
+            [s for r in results[label] for s in r["rules"]],
+            [s for r in results[label] for s in r["baseline"]],
+        )
+        for label in labels
+    )
+    print_throughput(
+        [old, new],
+        f"rules throughput on {data.name} ({which}): median of {rounds} alternating runs per tree, "
+        f"each a fresh interpreter, {WARM_UP}-article warm-up",
+    )
+    print(
+        f"new/old articles/s: {new.rules_per_second / old.rules_per_second:.3f}x "
+        f"(against each run's regex baseline: {old.ratio / new.ratio:.3f}x)"
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="samples per measurement (median reported)")
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "polnear-train.jsonl")
-    parser.add_argument("--limit", type=int, default=200, help="dev-set articles to extract")
+    parser.add_argument("--data", type=Path, default=DEV_SET, help="development set JSONL for the throughput row")
+    parser.add_argument("--scu", type=Path, default=SCU_DEV, help="scu-dev JSONL for a second throughput row")
+    parser.add_argument("--limit", type=int, help="time only this many dev-set articles, evenly spaced (default: all)")
+    parser.add_argument("--passes", type=int, default=3, help="timed passes over a set (median reported)")
+    parser.add_argument("--compare", metavar="REV", help="only dev-set throughput of REV against this tree")
+    parser.add_argument("--rounds", type=int, default=3, help="with --compare: alternating runs per tree")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+
+    if args.worker:
+        import whosaid
+
+        rules, baseline = measure_throughput(load_texts(args.worker, args.limit)[0], args.passes)
+        print(json.dumps({"whosaid": whosaid.__file__, "rules": rules, "baseline": baseline}))
+        return 0
+    if args.compare:
+        return compare(args.compare, args.data, args.limit, args.rounds)
 
     text = SEED.read_text(encoding="utf-8")
     rows = bench_imports(args.repeat) + bench_rules(text, args.repeat) + bench_grounding(text, args.repeat)
-    if args.data.is_file():
-        rows += bench_devset(args.data, args.limit)
+    throughput = [bench_throughput(args.data, args.passes, args.limit), bench_throughput(args.scu, args.passes)]
 
     width = max(len(r.name) for r in rows)
     print(f"{'benchmark':<{width}}  {'time':>10}  {'baseline':<16} {'baseline time':>13}  {'ratio':>8}")
@@ -134,6 +298,13 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{r.name:<{width}}  {r.seconds * 1e3:>8.2f}ms  {r.baseline_name:<16} "
             f"{r.baseline_seconds * 1e3:>11.3f}ms  {r.ratio:>7.1f}x"
+        )
+    if measured := [t for t in throughput if t]:
+        print()
+        print_throughput(
+            measured,
+            f"rules throughput: median of {args.passes} passes over each set after a {WARM_UP}-article warm-up; "
+            "ratio = rules time per article / regex time per article",
         )
     return 0
 

@@ -63,6 +63,8 @@ def _referent(text: str, position: int, speaker: Speaker, names: NameIndex, hist
     key = speaker.name.lower()
     if key in PRONOUNS:
         return _antecedent(text, position, key, names, history)
+    if key == "which":
+        return _relative_antecedent(text, position)
     words = speaker.name.split()
     if len(words) == 1 and is_name_token(words[0]) and speaker.type in ("person", "organization", "other"):
         fuller = names.full_name(words[0], position)
@@ -86,6 +88,21 @@ def _antecedent(text: str, position: int, pronoun: str, names: NameIndex, histor
         return _person(position, pronoun, names, history)
     wanted = ("organization", "document") if pronoun == "it" else ("anonymous", "organization")
     return _group(position, wanted, names, history)
+
+
+# The phrase a relative 'which' stands for: the words before its comma, back to the clause's start.
+_BEFORE_WHICH = re.compile(r"(?:^|[.;:!?”\"]\s+|,\s+|\b(?:and|but)\s+)(?P<np>(?:[^\s,;:]+\s+){0,7}?[^\s,;:]+),\s*$")
+
+
+def _relative_antecedent(text: str, position: int) -> Speaker | None:
+    """'the Associated Press report, which notes …': the report notes it."""
+    m = _BEFORE_WHICH.search(text, max(0, position - 160), position)
+    if m is None:
+        return None
+    parsed = parse_mention(m.group("np"), text)
+    if parsed.name.lower() in PRONOUNS or parsed.type == "other":
+        return None
+    return Speaker(name=parsed.name, type=parsed.type, role=parsed.role)
 
 
 def _person(position: int, pronoun: str, names: NameIndex, history: list[_Said]) -> Speaker | None:
@@ -152,7 +169,8 @@ def _authored(document: Speaker, position: int, names: NameIndex) -> Speaker | N
     window = names.text[max(0, position - _AUTHOR_REACH) : position]
     if noun not in window.lower():
         return None
-    before = rf"(?P<pre>{_AUTHOR_NAME})(?:’s|'s)?\s+(?:[\w-]+\s+){{0,2}}(?i:{noun})\b"
+    # 'the Economic Roundtable’s new report', 'the Economic Roundtable report', 'a report by the Roundtable'.
+    before = rf"(?P<pre>{_AUTHOR_NAME})(?:(?:’s|'s)\s+(?:[a-z][\w-]*\s+){{0,2}}|\s+)(?i:{noun})\b"
     after = rf"\b(?i:{noun})\s+(?:\w+\s+)?(?:by|from)\s+(?:the\s+)?(?P<post>{_AUTHOR_NAME})"
     found = list(re.finditer(f"{before}|{after}", window))
     if not found:

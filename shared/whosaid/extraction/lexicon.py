@@ -120,7 +120,8 @@ DOCUMENT_WORDS: frozenset[str] = wordset(
     """report reports study studies poll polls survey surveys analysis analyses records record filing filings
     documents document memo memos memorandum letter letters lawsuit lawsuits suit complaint indictment charges
     ruling audit review census statistics estimates projections forecast assessment petition notice agenda
-    transcript data database tally findings paper research evaluation dossier affidavit testimony minutes"""
+    transcript data database tally findings paper research evaluation dossier affidavit testimony minutes video
+    videos footage"""
 )
 # A representative of an organization ('a United Airlines spokesperson', 'an official at the Treasury').
 REPRESENTATIVES: frozenset[str] = wordset(

@@ -51,7 +51,12 @@ def _name_run() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w’'\-]){word}(?:[ \t]+(?:(?:{joiner})[ \t]+)*{word})*")
 
 
-_OPENING = frozenset(CONNECTIVES) | NOT_NAME_STARTS | {d.capitalize() for d in DETERMINERS}
+_OPENING = (
+    frozenset(CONNECTIVES)
+    | NOT_NAME_STARTS
+    | {d.capitalize() for d in DETERMINERS}
+    | {"How", "What", "Why", "Where", "Who", "Which", "Whether", "Here", "There"}
+)
 _ABBREVIATED = SENTENCE_ABBREVIATIONS | {t.rstrip(".") for t in HONORIFIC_TOKENS}
 # What shows a name is a person's: a title or descriptor before it, an appositive or an age after it.
 _APPOSITIVE_AFTER = re.compile(r",\s+(?:an?|the|who|\d{1,3}(?=,))\b")
@@ -181,7 +186,9 @@ def _sentence_pieces(text: str, tokens: list[Span]) -> Iterator[list[Span]]:
     for start, end in tokens:
         piece.append((start, end))
         word = text[start:end]
-        if word.endswith(".") and len(word) > 2 and "." not in word[:-1] and word[:-1].lower() not in _ABBREVIATED:
+        sentence_end = word.endswith(".") and len(word) > 2 and "." not in word[:-1]
+        # A possessive ends its own name too: 'L.A. County’s Breathe program' holds 'L.A. County'.
+        if (sentence_end and word[:-1].lower() not in _ABBREVIATED) or word.endswith(("’s", "'s")):
             yield piece
             piece = []
     if piece:
@@ -223,6 +230,8 @@ def _kind(words: list[str], text: str, start: int) -> SpeakerType:
         return "anonymous"  # "Niobrara County’s Democrats": a group
     if re.search(r"\b(?:the|a|an)\s+$", text[max(0, start - 4) : start], re.I):
         return "other"  # "the Apple Watch", "a Guitar Hero record": a thing, not a person
+    if len(words[-1]) > 1 and words[-1].isupper():
+        return "organization"  # "Gazetteer SF", "Chabad UW": an acronym ends no person's name
     return "person" if 2 <= len(words) <= 5 else "other"
 
 

@@ -50,6 +50,13 @@ def _has_markup(text: str, start: int, end: int) -> bool:
     return bool(_MARKUP.search(text, start, end))
 
 
+# Prepositions open an adverbial, never a subject; relative words and adverbs stand in for none.
+_NOT_SUBJECT_STARTS = frozenset(
+    {"on", "in", "at", "for", "during", "since", "after", "before", "by", "from", "to", "of", "under", "over", "upon"}
+)
+_NOT_SUBJECTS = frozenset({"that", "what", "also", "then", "there", "here"})
+
+
 def good_subject(text: str, tokens: list[Span], max_tokens: int) -> bool:
     """Whether the tokens read as the subject of a speech verb: a name, a pronoun, a determined noun phrase or a
     short lowercase plural ('officials'); not a clause, an adverb or an unfinished phrase."""
@@ -69,6 +76,8 @@ def good_subject(text: str, tokens: list[Span], max_tokens: int) -> bool:
         return False
     if lowered[-1] in _SUBJECT_FINAL_DETERMINERS or lowered[-1] in SUBJECT_FINAL_NOT:
         return False
+    if (len(lowered) <= 3 and lowered[0] in _NOT_SUBJECT_STARTS) or (len(lowered) == 1 and lowered[0] in _NOT_SUBJECTS):
+        return False  # "On Tuesday announced …", "In January …", "which has revealed …": no speaker
     if first[0].isupper() or first[0].isdigit() or lowered[0] in DETERMINERS or lowered[0] in SUBJECT_PRONOUNS:
         return True
     if len(lowered) == 1 and (lowered[0] in LEADING_ADVERBS or lowered[0] in QUESTION_WORDS):
@@ -162,7 +171,9 @@ def _clause_subject(text: str, clause_start: int, end: int) -> Span | None:
     return _backward_subject(text, [t for t in words(text, clause_start, end) if _is_word(text, t)])
 
 
-_ADVERBIAL_OPENERS = frozenset({"on", "in", "at", "for", "over", "during", "with", "by", "since", "after", "before"})
+_ADVERBIAL_OPENERS = frozenset(
+    {"on", "in", "at", "for", "over", "during", "with", "by", "since", "after", "before", "already", "long", "recently"}
+)
 
 
 def _backward_subject(text: str, tokens: list[Span]) -> Span | None:
