@@ -303,8 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print_throughput(
             measured,
-            f"rules throughput: median of {args.passes} passes over each set after a {WARM_UP}-article warm-up; "
-            "ratio = rules time per article / regex time per article",
+            f"rules throughput (median of {args.passes} passes after a {WARM_UP}-article warm-up; "
+            "ratio: rules time / regex time per article)",
         )
     return 0
 

@@ -126,7 +126,10 @@ def is_article_scoped(speaker: Speaker) -> bool:
     return not any(w[:1].isupper() or any(ch.isdigit() for ch in w) for w in words)
 
 
-_DETERMINERS = frozenset({"the", "a", "an", "some", "several", "many", "one", "two", "three", "other", "another"})
+_DETERMINERS = frozenset(
+    {"the", "a", "an", "some", "several", "many", "multiple", "numerous", "various", "most", "few", "all", "both"}
+    | {"one", "two", "three", "other", "another", "those", "these", "such"}
+)
 
 
 class Claim(BaseModel):

@@ -66,6 +66,10 @@ def _referent(text: str, position: int, speaker: Speaker, names: NameIndex, hist
     if key == "which":
         return _relative_antecedent(text, position)
     words = speaker.name.split()
+    if len(words) == 1 and len(words[0]) > 2 and words[0].isupper():
+        expanded = names.expansion(words[0], position)
+        if expanded is not None:
+            return Speaker(name=expanded.name, type="organization", role=speaker.role)
     if len(words) == 1 and is_name_token(words[0]) and speaker.type in ("person", "organization", "other"):
         fuller = names.full_name(words[0], position)
         if fuller is not None and fuller.kind in ("person", "organization"):
@@ -127,7 +131,10 @@ def _person(position: int, pronoun: str, names: NameIndex, history: list[_Said])
             fuller = names.full_name(mention.name, mention.span[1])
             if fuller is None or fuller.kind != "person" or fuller.span[0] >= mention.span[0]:
                 continue
-            mention = fuller
+            if fits(fuller.name):
+                known = next((s.speaker for s in reversed(history) if _same_person(s.speaker, fuller)), None)
+                return known or Speaker(name=fuller.name, type="person", role=fuller.role)
+            continue
         if mention.kind != "person" or not fits(mention.name):
             continue
         known = next((s.speaker for s in reversed(history) if _same_person(s.speaker, mention)), None)
@@ -172,10 +179,15 @@ def _authored(document: Speaker, position: int, names: NameIndex) -> Speaker | N
     # 'the Economic Roundtable’s new report', 'the Economic Roundtable report', 'a report by the Roundtable'.
     before = rf"(?P<pre>{_AUTHOR_NAME})(?:(?:’s|'s)\s+(?:[a-z][\w-]*\s+){{0,2}}|\s+)(?i:{noun})\b"
     after = rf"\b(?i:{noun})\s+(?:\w+\s+)?(?:by|from)\s+(?:the\s+)?(?P<post>{_AUTHOR_NAME})"
-    found = list(re.finditer(f"{before}|{after}", window))
+    # 'the Economic Roundtable, the nonprofit the city hired, submitted its report'.
+    own = (
+        rf"(?P<own>{_AUTHOR_NAME})(?:,[^,.;]{{1,120}},)?\s+(?:[a-z]+\s+){{1,3}}(?:its|their)\s+"
+        rf"(?:[a-z][\w-]*\s+){{0,2}}(?i:{noun})\b"
+    )
+    found = list(re.finditer(f"{before}|{after}|{own}", window))
     if not found:
         return None
-    author = found[-1].group("pre") or found[-1].group("post")
+    author = found[-1].group("pre") or found[-1].group("post") or found[-1].group("own")
     return Speaker(name=document.name, type="document", role=author)
 
 

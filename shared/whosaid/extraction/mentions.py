@@ -42,6 +42,7 @@ from whosaid.models import SpeakerType
 # Characters a name token may hold after its capital: letters, digits, apostrophes, hyphens, dots, '&' and '/'
 # ('O’Brien', 'Johnson-Trammell', 'U.S.', 'AT&T', 'Reuters/Ipsos').
 _NAME_TAIL = frozenset("’'-.&/")
+_GROUP_PRONOUNS = frozenset({"those", "others", "some", "many", "several", "both", "all", "most", "few"})
 _PREPOSITIONS = frozenset({"for", "of", "at", "with", "from", "to", "by", "in", "on", "and", "or", "&"})
 _ROLE_DETERMINERS = ARTICLES | frozenset({"his", "her", "their", "its", "our", "my"})
 
@@ -118,6 +119,9 @@ def _appositive(mention: str) -> tuple[str | None, str] | None:
     head, _, rest = mention.partition(",")
     rest = rest.strip(" ,")
     head_tokens, rest_words = head.split(), rest.split()
+    if len(head_tokens) > 1 and head_tokens[0].lower() == "the" and is_name(head_tokens[1:]):
+        head_tokens = head_tokens[1:]  # "the ICRI, a mix of governments": the name without its article
+        head = " ".join(head_tokens)
     if head_tokens and is_name(head_tokens) and rest_words:
         role, name = split_role_name(head)
         first = rest_words[0].lower()
@@ -195,8 +199,8 @@ def classify(name: str, role: str | None = None, context: str = "") -> SpeakerTy
         return "person"
     if lowered == "it":
         return "organization"
-    if lowered in ANONYMOUS_PRONOUNS:
-        return "anonymous"
+    if lowered in ANONYMOUS_PRONOUNS or lowered in _GROUP_PRONOUNS:
+        return "anonymous"  # "they", "those who spoke", "others"
     if is_place(name) or (words[0] == "the" and is_place(" ".join(name.split()[1:]))):
         return "organization"  # "Texas asked a federal judge …": the state's government speaks
     if words[-1] in DOCUMENT_WORDS:
@@ -260,9 +264,21 @@ _REP_FOR = re.compile(
 _ORG_REP = re.compile(rf"^(?:(?:an?|the)\s+)?(?P<org>.+?)(?:’s|'s)?\s+(?P<rep>{_REP})$", re.I)
 
 
+# "district leaders", "the company’s officials": the representatives of an organization described, not named.
+_DESCRIBED_ORG_REP = re.compile(
+    rf"^(?:the\s+)?(?P<noun>{'|'.join(sorted(ORG_WORDS - {'news', 'times', 'post', 'journal', 'press'}))})"
+    rf"(?:’s|'s)?\s+(?P<rep>{_REP}|leaders|leadership)$",
+    re.I,
+)
+
+
 def _representative(cleaned: str, context: str) -> ParsedMention | None:
     """An unnamed representative speaks for its organization: the organization is the speaker, the
-    representative's function its role."""
+    representative's function its role ('district leaders' speak for 'the district', which coreference resolves
+    to the district named before)."""
+    described = _DESCRIBED_ORG_REP.match(cleaned)
+    if described:
+        return ParsedMention(f"the {described.group('noun').lower()}", described.group("rep").lower(), "organization")
     m = _REP_FOR.match(cleaned)
     if m:
         org = _head(m.group("org"))

@@ -150,18 +150,40 @@ class NameIndex:
             score += len(_MALE.findall(after)) - len(_FEMALE.findall(after))
         return "m" if score >= 1 else "f" if score <= -1 else None
 
+    def expansion(self, acronym: str, position: int) -> NameMention | None:
+        """The organization an acronym stands for ('ICRI' -> 'International Coral Reef Initiative', 'HUD' -> 'U.S.
+        Department of Housing and Urban Development'): the nearest name before `position` whose words' initials
+        hold the acronym's letters in order (see _in_order)."""
+        for mention in self.before(position):
+            initials = "".join(w[0] for w in mention.words if w[0].isupper())
+            if len(mention.words) >= len(acronym) and _in_order(acronym, initials):
+                return mention
+        return None
+
     def full_name(self, short: str, position: int) -> NameMention | None:
         """The fuller name a lone word stands for ('Kahlia' -> 'Kipp Kahlia', 'Ayesha' -> 'Ayesha Curry'): among
         the names written before `position` ending with it (else beginning with it), the one written most often,
-        the nearest of those; else the first such name after."""
+        the first introduced of those; else the first such name after."""
         key = short.casefold()
         for which in ("last", "first"):
             earlier = [m for m in self._fuller.get(f"{which}:{key}", []) if m.span[0] < position]
             if earlier:
+                # Written most often, then introduced first: a relative or a namesake comes later ('His wife,
+                # Ayesha Curry'), and is told apart by a first name of her own.
                 counts = Counter(m.name for m in earlier)
                 top = max(counts.values())
-                return next(m for m in reversed(earlier) if counts[m.name] == top)
+                return next(m for m in earlier if counts[m.name] == top)
         return next((m for m in self._fuller.get(f"last:{key}", []) if m.span[0] >= position), None)
+
+
+def _in_order(letters: str, initials: str) -> bool:
+    """Whether `letters` occur in `initials` in order, the first among the first three initials and the last
+    last ('HUD' in 'U.S. Department of Housing and Urban Development')."""
+    start = initials.find(letters[0])
+    if start < 0 or start > 2 or initials[-1] != letters[-1]:
+        return False
+    rest = iter(initials[start + 1 :])
+    return all(ch in rest for ch in letters[1:])
 
 
 def _scan(text: str) -> Iterator[NameMention]:

@@ -165,7 +165,7 @@ _forms = sorted(CUE_LEMMA, key=len, reverse=True)
 _NOT_ADVERBS = "family|ally|rally|assembly|supply|bully|reply|daily|weekly|monthly|early|only|holy|belly"
 _PRE = (
     r"(?:(?:has|have|had|will|would|did|does|do|could|may|might)\s+(?:not\s+|never\s+)?)?"
-    rf"(?:(?:also|later|then|again|still|once|often|never|not|(?!(?:{_NOT_ADVERBS})\s)[a-z]{{2,}}ly)\s+)?"
+    rf"(?:(?:also|later|then|again|still|once|often|never|not|first|(?!(?:{_NOT_ADVERBS})\s)[a-z]{{2,}}ly)\s+)?"
 )
 CUE_RE = re.compile(rf"\b{_PRE}(?P<verb>{'|'.join(re.escape(f) for f in _forms)})\b")
 DOCUMENT_CUE_RE = re.compile(rf"\b{_PRE}(?P<verb>{'|'.join(sorted(DOCUMENT_CUE_LEMMA, key=len, reverse=True))})\b")

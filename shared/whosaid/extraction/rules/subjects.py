@@ -54,7 +54,7 @@ def _has_markup(text: str, start: int, end: int) -> bool:
 _NOT_SUBJECT_STARTS = frozenset(
     {"on", "in", "at", "for", "during", "since", "after", "before", "by", "from", "to", "of", "under", "over", "upon"}
 )
-_NOT_SUBJECTS = frozenset({"that", "what", "also", "then", "there", "here"})
+_NOT_SUBJECTS = frozenset({"that", "what", "also", "then", "there", "here", "already"})
 
 
 def good_subject(text: str, tokens: list[Span], max_tokens: int) -> bool:
