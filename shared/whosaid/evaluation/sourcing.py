@@ -11,11 +11,11 @@ an entity (`source_type`, full `name`, `title`, `description`). What is measured
   - **entity-name accuracy**: the speaker names the whole entity. With a gold name: every token of it is in the
     predicted name, and the predicted name adds nothing but light words or initials — a surname alone, a pronoun,
     another entity or a name with a role glued on is wrong. Case, accents and punctuation never count; articles,
-    possessives, quantifiers ("some") and honorifics ("Mr.", "Sen.") are light; words of the gold title, and a
-    title the annotator glued on after a comma, are not required. A document is named by its author as much as by
-    its kind: its kind and year are light, its author given as role counts, and words describing it glue no role
-    on ("Reuters/Ipsos poll" and "a new Reuters/Ipsos survey" name "Reuters/Ipsos"). With no gold name (an
-    unnamed or anonymous source): right when the predicted speaker is unnamed too
+    possessives, quantifiers ("some") and honorifics ("Mr.", "Sen.") are light; words of the gold title, a title
+    the annotator glued on after a comma and an alias in brackets ("(HUD)") are not required. A document is named
+    by its author as much as by its kind: its kind and year are light, its author given as role counts, and words
+    describing it glue no role on ("Reuters/Ipsos poll" and "a new Reuters/Ipsos survey" name "Reuters/Ipsos").
+    With no gold name (an unnamed or anonymous source): right when the predicted speaker is unnamed too
     (`whosaid.models.is_article_scoped`) and not a bare pronoun.
   - **source-type agreement**, by this mapping of the benchmark's types to ours: named_person → person,
     named_organization → organization, document → document, and unnamed_person / unnamed_group /
@@ -68,6 +68,7 @@ _DOCUMENT_KINDS = frozenset(
 )
 _PRONOUNS = frozenset("he she they it we i you who him her them us me".split())  # noqa: SIM905
 _TOKEN = re.compile(r"\w+")
+_ALIAS = re.compile(r"\s*\([^()]*\)")
 # A sentence ends at . ! ? (and any closing quotes or brackets) before whitespace, or at a line break after one, or
 # at a blank line. A single line break inside a sentence (hard-wrapped text) does not end it.
 _SENTENCE_END = re.compile(r"[.!?…][”\"’')\]]*(?=\s)|\n\s*\n")
@@ -187,6 +188,7 @@ def name_verdict(gold: dict[str, Any], speaker: Speaker) -> str | None:
     # Annotators sometimes glue the title on after a comma ("Sharon Sandow, spokesperson, L.A. Housing Department"):
     # the name is what precedes it.
     name = gold["name"].split(",")[0] if "," in gold["name"].strip(" ,") else gold["name"]
+    name = _ALIAS.sub("", name)  # "U.S. Department of Housing and Urban Development (HUD)": the acronym is an alias
     title = set(tokens(gold.get("title")))
     gold_tokens = set(tokens(name))
     light = _LIGHT

@@ -41,7 +41,7 @@ def _capitals() -> str:
 
 
 # Words that join the words of one name: particles ('bin', 'von') and the 'of' of 'Department of Transportation'.
-_JOINERS = (*NAME_PARTICLES, "of", "for", "&", "der", "den", "la", "le", "du", "da", "dos", "del", "ibn", "el")
+_JOINERS = (*NAME_PARTICLES, "of", "for", "&", "and", "der", "den", "la", "le", "du", "da", "dos", "del", "ibn", "el")
 
 
 @lru_cache(maxsize=1)
@@ -189,7 +189,7 @@ def _in_order(letters: str, initials: str) -> bool:
 def _scan(text: str) -> Iterator[NameMention]:
     for run in _name_run().finditer(text):
         tokens = [(run.start() + t.start(), run.start() + t.end()) for t in _TOKEN.finditer(run.group())]
-        for piece in _sentence_pieces(text, tokens):
+        for piece in _and_pieces(text, _sentence_pieces(text, tokens)):
             # A sentence's first word is capitalised whatever it is ('But', 'The', 'In', 'Mispronouncing'): no name.
             while len(piece) > 1 and _opening_word(text[piece[0][0] : piece[0][1]]):
                 piece = piece[1:]
@@ -215,6 +215,19 @@ def _sentence_pieces(text: str, tokens: list[Span]) -> Iterator[list[Span]]:
             piece = []
     if piece:
         yield piece
+
+
+def _and_pieces(text: str, pieces: Iterator[list[Span]]) -> Iterator[list[Span]]:
+    """'and' joins the words of an organization's name ('Department of Housing and Urban Development') but two
+    names otherwise ('Stephen Curry and Ayesha Curry')."""
+    for piece in pieces:
+        words = [text[s:e] for s, e in piece]
+        cut = next((i for i, w in enumerate(words) if w == "and"), None)
+        if cut is None or any(w.lower() in ORG_WORDS for w in words[:cut]):
+            yield piece
+        else:
+            yield piece[:cut]
+            yield from _and_pieces(text, iter([piece[cut + 1 :]]))
 
 
 def _opening_word(word: str) -> bool:
