@@ -191,6 +191,19 @@ def _authored(document: Speaker, position: int, names: NameIndex) -> Speaker | N
     return Speaker(name=document.name, type="document", role=author)
 
 
+def _by_role(noun: str, history: list[_Said]) -> Speaker | None:
+    """'the judge', 'the researcher': the person last speaking whose role says so ('U.S. District Judge', 'the
+    Crime Research Group’s statistical director'), matched on the noun's stem."""
+    stem = re.sub(r"(?:ers?|ors?|ists?|ians?|s)$", "", noun) if len(noun) > 6 else noun
+    if len(stem) < 4:
+        return None
+    for said in reversed(history):
+        role = (said.speaker.role or "").lower()
+        if said.speaker.type == "person" and re.search(rf"\b{re.escape(stem)}", role):
+            return said.speaker
+    return None
+
+
 def _described(noun: str, position: int, names: NameIndex, history: list[_Said]) -> Speaker | None:
     """'the automaker', 'the ministry', 'the statement', 'the report': the entity named before that it describes.
     A description names nobody on its own, so one that fits no earlier entity stays as written."""
@@ -202,7 +215,7 @@ def _described(noun: str, position: int, names: NameIndex, history: list[_Said])
         earlier = next((s.speaker for s in reversed(history) if s.speaker.type == "document"), None)
         return earlier or _authored(Speaker(name=noun, type="document"), position, names)
     if noun not in ORG_WORDS and noun not in GENERIC_ORG_NOUNS:
-        return None
+        return _by_role(noun, history)
     # An organization whose name holds the noun ('the ministry' -> 'Ministry of Health'), the latest first.
     for said in reversed(history):
         if said.speaker.type == "organization" and noun in said.speaker.name.lower().split():

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from whosaid.extraction.lexicon import (
     DETERMINERS,
+    DOCUMENT_WORDS,
     NOT_PARTICIPLE_SUBJECTS,
     STRONG_BOUNDARIES,
     SUBJECT_PRONOUNS,
@@ -35,6 +36,8 @@ from whosaid.extraction.rules.text import Layout
 from whosaid.extraction.spans import Span, SpanMask, in_quote_text, strip_leading, strip_trailing
 
 _PARTICIPLE_CUES = PARTICIPLES | {"expressing"}
+# Gerunds that are nouns as often as verbs: after a determiner or an adjective of quantity they are nouns.
+_NOUN_GERUNDS = frozenset({"warning", "reporting"})
 # A participle that continues a clause ('…, saying', '— saying', 'and saying', 'by saying') has no subject of its own.
 _CONTINUES_CLAUSE = re.compile(r"(?:,(?:[”\"’]|'')?\s*(?:and\s+)?|\s(?:—|–|--)\s*|\band\s+|\bby\s+)$")
 _COMMA_BEFORE = re.compile(r",(?:[”\"’]|'')?\s*$")
@@ -85,10 +88,16 @@ def _open_cue(layout: Layout, mask: SpanMask, m: re.Match[str], s_start: int) ->
     cs = m.start()
     if layout.in_quote(cs) or mask.covered(cs) or mask.covered(m.start("verb")) or is_passive(text, cs):
         return False
+    if m.group("verb") in _NOUN_GERUNDS and re.search(
+        r"\b(?:a|an|the|any|no|sufficient|enough|early|advance|his|her|their|its)\s+$", text[max(s_start, cs - 15) : cs]
+    ):
+        return False  # "sufficient warning", "his reporting": a noun, not a cue
     if m.group("verb") in NOUN_LIKE and cs == m.start("verb"):
-        # "user reports", "his claims": a noun, unless a name or a pronoun stands right before it.
+        # "user reports", "his claims": a noun, unless a name, a pronoun or a document ('the report notes')
+        # stands right before it.
         prev = re.search(r"(\S+)\s+$", text[max(s_start, cs - 80) : cs])
-        if not prev or not (prev.group(1)[0].isupper() or prev.group(1).lower() in SUBJECT_PRONOUNS):
+        word = prev.group(1) if prev else ""
+        if not word or not (word[0].isupper() or word.lower() in SUBJECT_PRONOUNS or word.lower() in DOCUMENT_WORDS):
             return False
     return True
 
