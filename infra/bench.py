@@ -16,7 +16,7 @@ Each row times one thing and a baseline doing comparable trivial work on the sam
 temporary git worktree under /tmp and times the dev-set throughput row in fresh interpreters, `--rounds` (default 3)
 of each, alternating REV's and this working tree's (PYTHONPATH pointing at each tree's shared/, the benchmark code
 of this tree), then prints both articles/s and new/old, and removes the worktree. One round takes two passes over
-the set (about 30 s for polnear-train); a noisy machine wants more rounds.
+the set (about 25 s for polnear-train); a noisy machine wants more rounds.
 """
 
 from __future__ import annotations
@@ -234,7 +234,11 @@ def compare(rev: str, data: Path, limit: int | None, rounds: int) -> int:
     if not data.is_file():
         print(f"--compare needs the development set: {data} (no such file)", file=sys.stderr)
         return 2
-    commit = _git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    try:
+        commit = _git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    except subprocess.CalledProcessError:
+        print(f"--compare: {rev} is not a commit of this repository", file=sys.stderr)
+        return 2
     texts, which = load_texts(data, limit)
     dirty = " + uncommitted changes" if _git("status", "--porcelain", "--", "shared") else ""
     labels = (f"{rev} ({commit[:10]})", f"working tree (HEAD {_git('rev-parse', '--short', 'HEAD')}{dirty})")

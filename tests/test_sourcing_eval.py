@@ -129,6 +129,9 @@ def test_evidence_is_the_sentence_of_content_and_speaker() -> None:
     c = claim("“We are ready,”", "Ann Lee", mention="she")
     start, end = evidence(TEXT, c)
     assert TEXT[start:end] == "“We are ready,” she added."
+    # A content that ends with the sentence's full stop inside its quotation ends the evidence there.
+    quoted = "“We are ready to go.”\nThe next sentence is not hers."
+    assert quoted[slice(*sentence_bounds(quoted, (0, 21)))] == "“We are ready to go.”"
     # A hard-wrapped line does not end a sentence; a blank line does.
     wrapped = "Smith said the plan\nwould fail. Next one."
     assert wrapped[slice(*sentence_bounds(wrapped, (0, 5)))] == "Smith said the plan\nwould fail."

@@ -144,7 +144,8 @@ def sentence_bounds(text: str, span: Span) -> Span:
     for m in _SENTENCE_END.finditer(text, max(0, start - 2000), start):
         if m.end() <= start:
             boundary = m.end()
-    m = _SENTENCE_END.search(text, max(end - 1, start))
+    # From a little before the end: a content ending '… accept it.”' ends its sentence at the full stop it holds.
+    m = _SENTENCE_END.search(text, max(end - 3, start))
     stop = m.end() if m else len(text)
     while boundary < stop and text[boundary].isspace():
         boundary += 1
