@@ -19,6 +19,7 @@ from whosaid.extraction.lexicon import (
     ORG_WORDS,
     PERSON_SUBJECT_PRONOUNS,
     PRONOUNS,
+    REPRESENTATIVES,
 )
 from whosaid.extraction.mentions import is_name_token, parse_mention
 from whosaid.extraction.names import NameIndex, NameMention
@@ -30,6 +31,7 @@ _GROUP_REACH = 700
 # An author's name before or after a document's kind: capitalised words, 'of' and 'for' between them.
 _AUTHOR_NAME = r"[A-Z][\w’'&.-]*(?:[ \t]+(?:(?:of|for|the|and)[ \t]+)?[A-Z][\w’'&.-]*){0,6}"
 _AUTHOR_REACH = 3000
+REPRESENTATIVES_OF = REPRESENTATIVES | {"leaders", "leadership"}
 # Descriptions that stand for the speaker of the claim before them ('In a statement, X said … The statement added').
 _UTTERANCES = frozenset({"statement", "release", "post", "announcement", "tweet", "email", "letter"})
 
@@ -75,7 +77,11 @@ def _referent(text: str, position: int, speaker: Speaker, names: NameIndex, hist
         if fuller is not None and fuller.kind in ("person", "organization"):
             return Speaker(name=fuller.name, type=fuller.kind, role=speaker.role or fuller.role)
     if words and words[0].lower() == "the" and len(words) <= 4 and not any(is_name_token(w) for w in words[1:]):
-        return _described(words[-1], position, names, history)
+        found = _described(words[-1], position, names, history)
+        if found is None and speaker.type == "organization" and speaker.role in REPRESENTATIVES_OF:
+            # "program officials" of no program named before: anonymous officials, not an organization.
+            return Speaker(name=f"{words[-1]} {speaker.role}", type="anonymous")
+        return found
     if speaker.type == "document" and speaker.role is None:
         return _authored(speaker, position, names)
     return None

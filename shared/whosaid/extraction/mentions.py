@@ -169,6 +169,8 @@ def _is_title_or_descriptor(before: list[str], name: list[str]) -> bool:
     last = before[-1].lower()
     if last in _PREPOSITIONS or last.endswith(("’s", "'s")) or last in DETERMINERS:
         return False
+    if len(last) > 4 and last.endswith(("ing", "ed")):
+        return False  # "the lawyer representing Love": the name is what the verb acts on, not who is described
     descriptor = [t for t in before if t.lower() not in _ROLE_DETERMINERS]
     # A lowercase word ('resident', 'friend') or an age ('36-year-old') right before the name describes its person.
     return bool(descriptor) and (descriptor[-1][:1].islower() or descriptor[-1][:1].isdigit())
@@ -276,7 +278,7 @@ def _representative(cleaned: str, context: str) -> ParsedMention | None:
     """An unnamed representative speaks for its organization: the organization is the speaker, the
     representative's function its role ('district leaders' speak for 'the district', which coreference resolves
     to the district named before)."""
-    described = _DESCRIBED_ORG_REP.match(cleaned)
+    described = _DESCRIBED_ORG_REP.match(_head(cleaned))
     if described:
         return ParsedMention(f"the {described.group('noun').lower()}", described.group("rep").lower(), "organization")
     m = _REP_FOR.match(cleaned)
