@@ -122,6 +122,7 @@ def _person(position: int, pronoun: str, names: NameIndex, history: list[_Said])
     never a person the article refers to with the other pronoun ('she' is not the man called 'he' nearby)."""
     start = max(0, position - _PERSON_REACH)
     unfit = {"he": "f", "she": "m"}.get(pronoun)
+    wanted = {"he": "m", "she": "f"}.get(pronoun)
 
     def fits(name: str) -> bool:
         return unfit is None or names.gender(name) != unfit
@@ -151,7 +152,9 @@ def _person(position: int, pronoun: str, names: NameIndex, history: list[_Said])
         if len(mention.words) >= 2:
             if subject is None and names.opens_sentence(mention):
                 subject = Speaker(name=mention.name, type="person", role=mention.role)
-            nearest = nearest or Speaker(name=mention.name, type="person", role=mention.role)
+            if wanted is None or names.gender(mention.name) == wanted:
+                # With no other sign of a person, the pronoun's own gender must be the name's.
+                nearest = nearest or Speaker(name=mention.name, type="person", role=mention.role)
     if spoken:
         return spoken[-1].speaker
     earlier = (s.speaker for s in reversed(history) if s.speaker.type == "person" and fits(s.speaker.name))

@@ -46,7 +46,8 @@ _JOINERS = (*NAME_PARTICLES, "of", "for", "&", "and", "der", "den", "la", "le", 
 
 @lru_cache(maxsize=1)
 def _name_run() -> re.Pattern[str]:
-    word = rf"[{_capitals()}][\w’'\-&./]*"
+    # An apostrophe only inside a word ('O’Brien', 'Trump’s'), never a closing quotation mark ("Clinton.''").
+    word = rf"[{_capitals()}](?:[\w\-&./]|[’'](?=\w))*"
     joiner = "|".join(re.escape(j) for j in _JOINERS)
     return re.compile(rf"(?<![\w’'\-]){word}(?:[ \t]+(?:(?:{joiner})[ \t]+)*{word})*")
 
@@ -61,10 +62,12 @@ _ABBREVIATED = SENTENCE_ABBREVIATIONS | {t.rstrip(".") for t in HONORIFIC_TOKENS
 # What shows a name is a person's: a title or descriptor before it, an appositive or an age after it.
 _APPOSITIVE_AFTER = re.compile(r",\s+(?:an?|the|who|\d{1,3}(?=,))\b")
 _TOKEN = re.compile(r"\S+")
+_TITLE_WORDS = ROLE_WORDS | HONORIFIC_TOKENS
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
 # How far after a name its pronouns are read for the person's gender, and the pronouns.
 _GENDER_WINDOW = 120
-_MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
-_FEMALE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
+_GENDERED = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.I)
+_MALE_WORDS = frozenset({"he", "him", "his", "himself"})
 _SENTENCE_BREAK = re.compile(r"[.!?][”\"’')\]]*\s+|\n")
 
 
@@ -91,6 +94,7 @@ class NameIndex:
     def __init__(self, text: str, skip: Sequence[Span] = ()) -> None:
         self.text = text
         self._skip = skip
+        self._genders: dict[str, str | None] = {}
 
     @cached_property
     def mentions(self) -> list[NameMention]:
@@ -137,18 +141,40 @@ class NameIndex:
         lead = lead.strip(' “"‘(')
         return not lead or lead in CONNECTIVES or (lead.endswith(",") and len(lead.split()) <= 6)
 
-    @lru_cache(maxsize=64)  # noqa: B019 - one index per article, dropped with it
+    @cached_property
+    def _by_last_word(self) -> dict[str, list[Span]]:
+        """Where each name's last word is written (the surname of a person), every mention of it."""
+        spans: dict[str, list[Span]] = {}
+        for m in self.mentions:
+            spans.setdefault(m.words[-1], []).append(m.span)
+        return spans
+
+    @cached_property
+    def _pronoun_marks(self) -> tuple[list[int], list[int]]:
+        """Positions of 'he/him/his' (+1) and 'she/her/hers' (-1), and the running sum up to each one."""
+        positions: list[int] = []
+        running: list[int] = [0]
+        for m in _GENDERED.finditer(self.text):
+            positions.append(m.start())
+            running.append(running[-1] + (1 if m.group().lower() in _MALE_WORDS else -1))
+        return positions, running
+
     def gender(self, name: str) -> str | None:
         """'m' or 'f' when the article refers to the person so: by 'Mr.' / 'Ms.' before the surname, or by the
         pronouns in the words right after it ('… Becky Blackburn is one of 32 left. She …'); None when unclear."""
-        surname = name.split()[-1]
+        if name in self._genders:
+            return self._genders[name]
+        positions, running = self._pronoun_marks
         score = 0
-        for m in re.finditer(rf"(?<!\w){re.escape(surname)}(?!\w)", self.text):
-            honorific = self.text[max(0, m.start() - 5) : m.start()]
-            score += 3 if re.search(r"\bMr\.\s$", honorific) else -3 if re.search(r"\bM(?:s|rs)\.\s$", honorific) else 0
-            after = self.text[m.end() : m.end() + _GENDER_WINDOW]
-            score += len(_MALE.findall(after)) - len(_FEMALE.findall(after))
-        return "m" if score >= 1 else "f" if score <= -1 else None
+        for start, end in self._by_last_word.get(name.split()[-1], ()):
+            before = self.text[max(0, start - 5) : start]
+            score += 3 if before.endswith("Mr. ") else -3 if before.endswith(("Ms. ", "Mrs. ")) else 0
+            lo = bisect.bisect_left(positions, end)
+            hi = bisect.bisect_left(positions, end + _GENDER_WINDOW)
+            score += running[hi] - running[lo]
+        gender = "m" if score >= 1 else "f" if score <= -1 else None
+        self._genders[name] = gender
+        return gender
 
     def expansion(self, acronym: str, position: int) -> NameMention | None:
         """The organization an acronym stands for ('ICRI' -> 'International Coral Reef Initiative', 'HUD' -> 'U.S.
@@ -188,7 +214,24 @@ def _in_order(letters: str, initials: str) -> bool:
 
 def _scan(text: str) -> Iterator[NameMention]:
     for run in _name_run().finditer(text):
-        tokens = [(run.start() + t.start(), run.start() + t.end()) for t in _TOKEN.finditer(run.group())]
+        word = run.group()
+        if " " not in word and "\t" not in word:
+            # One word, most runs: 'The', 'But', 'Hamas'. No title to split, no sentence inside it.
+            single = None if word in _OPENING else _single(text, run.start(), run.end())
+            if single is not None:
+                yield single
+            continue
+        if "." not in word and "’s" not in word and "'s" not in word and " and " not in word:
+            # No sentence end, possessive or 'and' inside: the run is one name, once its opening words are off.
+            words, start = word.split(), run.start()
+            while len(words) > 1 and _opening_word(words[0]):
+                start = text.index(words[1], start + len(words[0]))
+                words = words[1:]
+            mention = None if words[0] in _OPENING else _mention(text, start, run.end())
+            if mention is not None:
+                yield mention
+            continue
+        tokens = [(run.start() + t.start(), run.start() + t.end()) for t in _TOKEN.finditer(word)]
         for piece in _and_pieces(text, _sentence_pieces(text, tokens)):
             # A sentence's first word is capitalised whatever it is ('But', 'The', 'In', 'Mispronouncing'): no name.
             while len(piece) > 1 and _opening_word(text[piece[0][0] : piece[0][1]]):
@@ -243,8 +286,10 @@ def _mention(text: str, start: int, end: int) -> NameMention | None:
         written, end = written[:-1], end - 1
     if written.endswith(("’s", "'s")):
         written, end = written[:-2], end - 2
-    # One word (most runs) has no title to split off; a longer run may ('Puerto Rico Governor Jenniffer Colón').
-    role, name = split_role_name(written) if " " in written else (None, written)
+    # Only a title of office or an honorific can split a run of capitalised words ('Puerto Rico Governor
+    # Jenniffer Colón'); a run with neither is a name as it stands.
+    titled = any(w.lower() in _TITLE_WORDS for w in written.split())
+    role, name = split_role_name(written) if titled else (None, written)
     name_words = name.split()
     while name_words and name_words[0].lower() in HONORIFIC_TOKENS:
         name_words = name_words[1:]
@@ -255,6 +300,23 @@ def _mention(text: str, start: int, end: int) -> NameMention | None:
     return NameMention((start, end), " ".join(name_words), role, kind, described)
 
 
+def _single(text: str, start: int, end: int) -> NameMention | None:
+    """A one-word name: a surname, an organization ('Hamas', 'NATO') or a capitalised common word."""
+    word = text[start:end]
+    if word.endswith(".") and len(word) > 2 and word[:-1].lower() not in SENTENCE_ABBREVIATIONS:
+        word, end = word[:-1], end - 1
+    if word.endswith(("’s", "'s")):
+        word, end = word[:-2], end - 2
+    low = word.lower()
+    if not word or low in HONORIFIC_TOKENS or low in ROLE_WORDS or is_place(word):
+        return None
+    if low in ORG_WORDS or (len(word) > 1 and word.isupper()):
+        kind: SpeakerType = "organization"
+    else:
+        kind = "document" if low in DOCUMENT_WORDS else "anonymous" if low in ANONYMOUS_HEADS else "other"
+    return NameMention((start, end), word, None, kind, False)
+
+
 def _kind(words: list[str], text: str, start: int) -> SpeakerType:
     lowered = [w.lower().strip(".,") for w in words]
     if lowered[-1] in DOCUMENT_WORDS:
@@ -263,7 +325,7 @@ def _kind(words: list[str], text: str, start: int) -> SpeakerType:
         return "organization"
     if lowered[-1] in ANONYMOUS_HEADS:
         return "anonymous"  # "Niobrara County’s Democrats": a group
-    if re.search(r"\b(?:the|a|an)\s+$", text[max(0, start - 4) : start], re.I):
+    if _ARTICLE_BEFORE.search(text, max(0, start - 4), start):
         return "other"  # "the Apple Watch", "a Guitar Hero record": a thing, not a person
     if len(words[-1]) > 1 and words[-1].isupper():
         return "organization"  # "Gazetteer SF", "Chabad UW": an acronym ends no person's name

@@ -64,9 +64,11 @@ class Layout:
     quotes: list[Quote]
     furniture: list[Span]
     _quote_starts: list[int] = field(default_factory=list)
+    _furniture_starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._quote_starts = [q.start for q in self.quotes]
+        self._furniture_starts = [s for s, _ in self.furniture]
 
     def in_quote(self, pos: int) -> Quote | None:
         # Quotes are sorted and never overlap: the only candidate is the last one opening before pos.
@@ -76,7 +78,10 @@ class Layout:
         return None
 
     def is_furniture(self, start: int, end: int) -> bool:
-        return any(s < end and start < e for s, e in self.furniture)
+        # Furniture spans are whole paragraphs, sorted and disjoint: only the last one starting before `end`
+        # can overlap [start, end).
+        i = bisect.bisect_left(self._furniture_starts, end) - 1
+        return i >= 0 and self.furniture[i][1] > start
 
     def paragraph_of(self, pos: int) -> int:
         for i, (s, e) in enumerate(self.paragraphs):
