@@ -33,11 +33,16 @@ from whosaid.extraction.mentions import classify, is_place, split_role_name
 from whosaid.extraction.spans import Span
 from whosaid.models import SpeakerType
 
+# The Unicode blocks whose scripts have capital letters: Latin (with its extensions, Vietnamese included), Greek,
+# Cyrillic, Armenian and Georgian. Listing every capital Unicode knows instead makes the name pattern four times
+# slower, for scripts that write no capitals anyway.
+_CASED_BLOCKS = ((0x41, 0x5B), (0xC0, 0x250), (0x370, 0x530), (0x531, 0x557), (0x10A0, 0x10C6), (0x1E00, 0x2000))
+
 
 @lru_cache(maxsize=1)
 def _capitals() -> str:
-    """Every capital letter Unicode knows, as a regex class body (built once: about 1,800 characters)."""
-    return "".join(re.escape(chr(c)) for c in range(0x20000) if chr(c).isupper())
+    """The capital letters of those blocks, as a regex class body (built once)."""
+    return "".join(re.escape(chr(c)) for start, end in _CASED_BLOCKS for c in range(start, end) if chr(c).isupper())
 
 
 # Words that join the words of one name: particles ('bin', 'von') and the 'of' of 'Department of Transportation'.
@@ -98,8 +103,14 @@ class NameIndex:
 
     @cached_property
     def mentions(self) -> list[NameMention]:
-        skip = self._skip
-        return [m for m in _scan(self.text) if not any(s < m.span[1] and m.span[0] < e for s, e in skip)]
+        skip = sorted(self._skip)
+        starts = [s for s, _ in skip]
+
+        def skipped(span: Span) -> bool:
+            i = bisect.bisect_left(starts, span[1]) - 1
+            return i >= 0 and skip[i][1] > span[0]
+
+        return [m for m in _scan(self.text) if not skip or not skipped(m.span)]
 
     @cached_property
     def _starts(self) -> list[int]:
