@@ -27,6 +27,31 @@ def wordlist(words: str) -> tuple[str, ...]:
     return tuple(words.split())
 
 
+def trie_of(words: Iterable[str]) -> str:
+    """A regex alternation of literal words built as a trie ('sa(?:y(?:s|ing)?|id)'): the same matches as the
+    words longest first, but each character is tried once instead of once per word (a cue list of 300 forms was
+    the costliest pattern of the extractor)."""
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _trie_pattern(root)
+
+
+def _trie_pattern(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
+    ends_here = "" in node
+    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    if ends_here:
+        # A word may end here or go on: greedy, so the longer word is tried first.
+        return f"(?:{body})?" if len(branches) > 1 or len(branches[0]) > 1 else f"{body}?"
+    return body
+
+
 def one_of(words: Iterable[str]) -> str:
     """A regex alternation of literal words, in the order given."""
     return "|".join(re.escape(w) for w in words)

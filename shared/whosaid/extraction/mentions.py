@@ -357,8 +357,10 @@ def _issued(cleaned: str, context: str) -> ParsedMention | None:
 _SHAPES: tuple[Callable[[str, str], ParsedMention | None], ...] = (_owner_person, _representative, _document, _issued)
 
 
+@lru_cache(maxsize=1024)
 def parse_mention(mention: str, context: str = "") -> ParsedMention:
-    """Role, name and type of a speaker mention as written."""
+    """Role, name and type of a speaker mention as written (cached: an article repeats its mentions, 'he' and
+    'Trump' many times, and the result is immutable)."""
     cleaned = " ".join(mention.split()).strip(" ,;:")
     # A possessive or contracted mention ("Trump’s", "He’s") names the same speaker as without its "’s".
     bare = POSSESSIVE_END.sub("", cleaned)

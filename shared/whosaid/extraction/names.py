@@ -71,7 +71,8 @@ _TITLE_WORDS = ROLE_WORDS | HONORIFIC_TOKENS
 _ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
 # How far after a name its pronouns are read for the person's gender, and the pronouns.
 _GENDER_WINDOW = 120
-_GENDERED = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.I)
+# Case-sensitive alternatives ('He', 'he'): an ignore-case pattern reads the whole article twice as slowly.
+_GENDERED = re.compile(r"\b(?:[Hh](?:e|im|is|imself|er|ers|erself)|[Ss]he|HE|HIM|HIS|SHE|HER)\b")
 _MALE_WORDS = frozenset({"he", "him", "his", "himself"})
 _SENTENCE_BREAK = re.compile(r"[.!?][”\"’')\]]*\s+|\n")
 

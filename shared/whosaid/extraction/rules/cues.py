@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from whosaid.extraction.lexicon import wordlist
+from whosaid.extraction.lexicon import trie_of, wordlist
 from whosaid.models import Stance
 
 # Every inflected form written out: a stemmer would be one more thing to get wrong.
@@ -167,8 +167,8 @@ _PRE = (
     r"(?:(?:has|have|had|will|would|did|does|do|could|may|might)\s+(?:not\s+|never\s+)?)?"
     rf"(?:(?:also|later|then|again|still|once|often|never|not|first|(?!(?:{_NOT_ADVERBS})\s)[a-z]{{2,}}ly)\s+)?"
 )
-CUE_RE = re.compile(rf"\b{_PRE}(?P<verb>{'|'.join(re.escape(f) for f in _forms)})\b")
-DOCUMENT_CUE_RE = re.compile(rf"\b{_PRE}(?P<verb>{'|'.join(sorted(DOCUMENT_CUE_LEMMA, key=len, reverse=True))})\b")
+CUE_RE = re.compile(rf"\b{_PRE}(?P<verb>{trie_of(_forms)})\b")
+DOCUMENT_CUE_RE = re.compile(rf"\b{_PRE}(?P<verb>{trie_of(DOCUMENT_CUE_LEMMA)})\b")
 # "expressed its appreciation for ...", "voiced concern that ...": a cue phrase whose content follows a preposition.
 EXPRESS_RE = re.compile(
     r"\b(?P<verb>expressed|voiced|expresses|voices|expressing)\s+(?:its|his|her|their|our|the|a|an|full|deep|great)?\s*"

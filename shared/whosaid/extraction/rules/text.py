@@ -45,6 +45,9 @@ _BIO = re.compile(
 
 _CREDIT_TAIL = re.compile(r"(?:/\s*(?:AP|Reuters|Getty Images|AFP|EPA)|(?:AP|Getty Images|AFP) Photo)\s*\.?\s*$")
 
+_LINE = re.compile(r"[^\n]+")
+_LAST_WORD = re.compile(r"([\w.]+)$")
+_INITIALISM = re.compile(r"(?:\w\.)+\w")
 _SENTENCE_END = re.compile(r"[.!?]+(?:[”\"’']|'')*(?=\s+[“\"‘'(\[]?[A-Z0-9])|[.!?]+(?:[”\"’']|'')*\s*$")
 
 
@@ -96,7 +99,7 @@ def paragraphs(text: str) -> list[Span]:
     A hard-wrapped text (lines broken at a fixed width, as in a PDF or e-mail export) is the exception: there a
     line that stops mid-sentence runs on into the next one, so a sentence and its quotation stay in one paragraph.
     """
-    lines = [strip_span(text, *m.span()) for m in re.finditer(r"[^\n]+", text)]
+    lines = [strip_span(text, *m.span()) for m in _LINE.finditer(text)]
     lines = [(s, e) for s, e in lines if s < e]
     if not _hard_wrapped(text, lines):
         return lines
@@ -158,12 +161,12 @@ def sentences(text: str, paras: list[Span]) -> list[Span]:
             if m.end() > pe:
                 break
             if text[m.start()] == ".":
-                word = re.search(r"([\w.]+)$", text[max(start, m.start() - 40) : m.start()])
+                word = _LAST_WORD.search(text, max(start, m.start() - 40), m.start())
                 token = word.group(1).lower() if word else ""
                 if (
                     token in SENTENCE_ABBREVIATIONS
                     or (len(token) == 1 and token.isalpha())
-                    or re.fullmatch(r"(?:\w\.)+\w", token)
+                    or _INITIALISM.fullmatch(token)
                 ):
                     continue
             end = m.end()
