@@ -47,6 +47,7 @@ def test_seed_result_shape(seed: tuple[str, ExtractionResult]) -> None:
     names = {s.name: s for s in result.speakers}
     assert {"Palestinian sources", "Hazem Qassem", "Hamas"} <= set(names)
     assert names["Palestinian sources"].type == "anonymous"
+    assert names["Palestinian sources"].role == "familiar with the discussions"  # what characterises the sources
     assert names["Hazem Qassem"].type == "person" and names["Hazem Qassem"].role == "Hamas spokesman"
     assert names["Hamas"].type == "organization"
 

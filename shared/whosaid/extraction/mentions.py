@@ -389,8 +389,9 @@ def _named_or_described(cleaned: str, context: str) -> ParsedMention:
     described = _TIME_TAIL.sub("", described).strip(" ,")
     if described and role is None and type_ == "anonymous":
         # "Palestinian sources familiar with the discussions": what characterises them is their role (a time
-        # after the mention, "officials on Wednesday", is when they spoke, not who they are).
-        role = described
+        # after the mention, "officials on Wednesday", is when they spoke, not who they are; a relative clause
+        # after it, "… the discussions that took place in Cairo", is about the discussions).
+        role = _RELATIVE_TAIL.sub("", described) or described
     return ParsedMention(name=_drop_article(name), role=role, type=type_)
 
 
@@ -418,6 +419,7 @@ _TIME_TAIL = re.compile(
     r"month|year|interview|statement|email|e-mail|call|briefing|news conference|press conference)\b.*$|"
     r"^(?:on|in)\s+(?:\w+day|\w+ \d{1,2})\b.*$"
 )
+_RELATIVE_TAIL = re.compile(r"(?<=\w)\s+(?:that|which)\s.*$")
 _ROLE_OR_HONORIFIC = ROLE_WORDS | HONORIFIC_TOKENS
 # "Jim Walsh of Ohio", "Jane Roe of the Brookings Institution": a full name, then where the person is from.
 _NAME_OF = re.compile(r"^(?P<name>.*?\S+\s+\S+?)\s+of\s+(?:the\s+)?(?P<after>\S+)")
