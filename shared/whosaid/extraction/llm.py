@@ -331,16 +331,10 @@ def _name_and_role(proposed: ModelClaim) -> tuple[str, str | None]:
     role = " ".join((proposed.speaker_role or "").split()).strip(" ,;:") or None
     if proposed.speaker_type != "person" or not name:
         return name or proposed.speaker, role
-    # split_role_name reads capitals as A-Z ("Çavuşoğlu" would not be a name): split a stand-in of the same
-    # length with each other capital written "X", then cut the name and role from the real text at its offsets.
-    stand_in = "".join("X" if c.isupper() and not c.isascii() else c for c in name)
-    title, bare = split_role_name(stand_in)
-    at = stand_in.rfind(bare) if bare else -1
-    if at < 0 or bare == stand_in:
+    title, bare = split_role_name(name)
+    if not bare or bare == name:
         return name, role
-    if role is None and title and (start := stand_in.find(title)) >= 0:
-        role = name[start : start + len(title)]
-    return name[at : at + len(bare)], role
+    return bare, role or title
 
 
 __all__ = ["LLMExtractor", "ModelClaim", "ModelOutput"]
