@@ -384,3 +384,60 @@ def test_metadata_lines_bylines_bios_datelines_and_credits_are_not_speech() -> N
 )
 def test_no_comment_is_not_a_claim(text: str) -> None:
     assert run(text).claims == []
+
+
+# --- more of the same contract, each a general pattern -------------------------------------------------------
+def test_an_acronym_is_the_organization_it_stands_for() -> None:
+    text = (
+        "The International Coral Reef Initiative met in Paris on Monday. "
+        "“Bleaching is now global,” said the ICRI, a network of governments and scientists."
+    )
+    claim = claim_with(run(text).claims, "Bleaching is now global")
+    assert who(claim)[:2] == ("International Coral Reef Initiative", "organization")
+
+
+def test_a_statement_from_an_organization_is_the_organizations() -> None:
+    claim = only("“The university is complicit,” a statement from the Graduate Students Union said.")
+    assert who(claim)[:2] == ("Graduate Students Union", "organization")
+
+
+def test_a_role_noun_resolves_to_the_person_whose_role_it_is() -> None:
+    text = (
+        "“Calls doubled this year,” said Robin Joy, the Crime Research Group’s statistical director. "
+        "Most calls were about trespassing, the researcher added."
+    )
+    claim = claim_with(run(text).claims, "Most calls were about trespassing")
+    assert claim.speaker.name == "Robin Joy"
+
+
+def test_representatives_of_an_organization_named_before_speak_for_it_and_stay_anonymous_otherwise() -> None:
+    named = run(
+        "The Oakland Unified School District tested 40 schools. District leaders said the lead came from the fixtures."
+    ).claims
+    assert who(claim_with(named, "the lead came"))[:2] == ("Oakland Unified School District", "organization")
+    unnamed = only("Program officials said the placements were hard to find.")
+    assert who(unnamed)[:2] == ("program officials", "anonymous")
+
+
+def test_a_pronoun_agrees_with_the_gender_the_article_gives() -> None:
+    text = (
+        "Becky Blackburn runs the county’s Democratic party. She keeps a stack of signs at home. "
+        "Pat Jordan drives a truck, and he says he votes in the Republican primary. "
+        "“I am who I am,” she said."
+    )
+    assert claim_with(run(text).claims, "I am who I am").speaker.name == "Becky Blackburn"
+
+
+def test_a_hard_wrapped_article_keeps_its_sentences_whole() -> None:
+    text = (
+        "The company delayed the release of an improved assistant because internal testing\n"
+        "found that it was inaccurate on nearly a third of requests, said three people familiar\n"
+        "with the project who spoke on the condition of anonymity.\n"
+        "The company declined to comment on the delay or on the staffing of the project team.\n"
+        "Its shares fell two percent in trading on Friday after the report was published online.\n"
+        "Analysts said the delay could push the launch into next year, according to a note sent\n"
+        "to clients by the investment bank on Friday afternoon, which cited supply problems.\n"
+    )
+    claim = claim_with(run(text).claims, "internal testing")
+    assert claim.speaker.name == "three people" and claim.speaker.type == "anonymous"
+    assert claim.content.startswith("The company delayed") and "\n" in claim.content

@@ -84,6 +84,11 @@ def _referent(text: str, position: int, speaker: Speaker, names: NameIndex, hist
         return found
     if speaker.type == "document" and speaker.role is None:
         return _authored(speaker, position, names)
+    if speaker.type == "document" and speaker.role and " " not in speaker.role and is_name_token(speaker.role):
+        # "Humboldt’s letter": its author is an entity too, under the fuller name given before ("Humboldt County").
+        fuller = names.full_name(speaker.role, position)
+        if fuller is not None:
+            return Speaker(name=speaker.name, type="document", role=fuller.name)
     return None
 
 

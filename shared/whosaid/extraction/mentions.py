@@ -344,6 +344,12 @@ def _author_before(written: list[str], words: list[str]) -> str | None:
     return " ".join(named) if determined or len(named) > 1 or not named[0][1:].islower() else None
 
 
+_UTTERANCE_FROM = re.compile(
+    r"^(?:an?|the)\s+(?:(?:joint|written|brief)\s+)?(?:statement|release|news release|press release|post|tweet|"
+    r"announcement|email|letter)\s+(?:from|by)\s+(?:the\s+)?(?P<org>\S.*)$"
+)
+
+
 def _issued(cleaned: str, context: str) -> ParsedMention | None:
     """'a Hamas statement', 'the White House release': the speaker is whoever issued it."""
     issued = re.match(
@@ -351,6 +357,10 @@ def _issued(cleaned: str, context: str) -> ParsedMention | None:
     )
     if issued and is_name(issued.group("org").split()):
         return ParsedMention(name=issued.group("org"), role=None, type="organization")
+    # "a statement from UW", "the release by the ministry": its issuer speaks.
+    issued = _UTTERANCE_FROM.match(cleaned)
+    if issued and is_name(issued.group("org").split()):
+        return ParsedMention(name=issued.group("org"), role=None, type=classify(issued.group("org"), None, context))
     return None
 
 

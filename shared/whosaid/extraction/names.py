@@ -167,18 +167,30 @@ class NameIndex:
             running.append(running[-1] + (1 if m.group().lower() in _MALE_WORDS else -1))
         return positions, running
 
+    def _next_person(self, position: int, surname: str, limit: int) -> int:
+        """Where the next other person is named after `position` (their pronouns are theirs), at most `limit`."""
+        i = bisect.bisect_left(self._starts, position)
+        for mention in self.mentions[i:]:
+            if mention.span[0] >= limit:
+                break
+            if mention.kind == "person" and mention.words[-1] != surname:
+                return mention.span[0]
+        return limit
+
     def gender(self, name: str) -> str | None:
         """'m' or 'f' when the article refers to the person so: by 'Mr.' / 'Ms.' before the surname, or by the
-        pronouns in the words right after it ('… Becky Blackburn is one of 32 left. She …'); None when unclear."""
+        pronouns in the words right after it, up to the next person named ('… Becky Blackburn is one of 32 left.
+        She …'); None when unclear."""
         if name in self._genders:
             return self._genders[name]
         positions, running = self._pronoun_marks
         score = 0
-        for start, end in self._by_last_word.get(name.split()[-1], ()):
+        surname = name.split()[-1]
+        for start, end in self._by_last_word.get(surname, ()):
             before = self.text[max(0, start - 5) : start]
             score += 3 if before.endswith("Mr. ") else -3 if before.endswith(("Ms. ", "Mrs. ")) else 0
             lo = bisect.bisect_left(positions, end)
-            hi = bisect.bisect_left(positions, end + _GENDER_WINDOW)
+            hi = bisect.bisect_left(positions, self._next_person(end, surname, end + _GENDER_WINDOW))
             score += running[hi] - running[lo]
         gender = "m" if score >= 1 else "f" if score <= -1 else None
         self._genders[name] = gender

@@ -27,7 +27,8 @@ _FURNITURE = re.compile(
       | By\s+[A-Z][\w.’'-]+(?:\s+[A-Z][\w.’'-]+){0,3}\s*(?:[|,].*)?$
       | _{2,}\.?\s*$ | \d{1,2}(?::\d{2})?\s*[ap]\.m\.\s*$ | [=*#~-]{3,}\s*$
       | (?:RELATED|MORE|RECOMMENDED)\s+(?:ARTICLES|STORIES|READING|COVERAGE)\b | (?:UPDATED|PUBLISHED|POSTED)\s*:
-      | (?:Also\s+See|See\s+also|Learn\s+More|Watch|Listen|Advertisement|ADVERTISEMENT)\s*(?::|$)
+      | (?:Also\s+See|ALSO\s+SEE|See\s+also|Learn\s+More|LEARN\s+MORE|Watch|Listen|Advertisement)\s*(?::|$)
+      | ADVERTISEMENT\s*$
       | https?://\S+(?:\s+\d+/\d+)?\s*$
     )""",
     re.X,
@@ -120,7 +121,7 @@ def _hard_wrapped(text: str, lines: list[Span]) -> bool:
     """Whether long lines often stop mid-sentence: the mark of text broken at a fixed width."""
     long_lines = [(s, e) for s, e in lines if e - s >= 50]
     open_ended = sum(1 for s, e in long_lines if not _LINE_END.search(text, s, e))
-    return open_ended >= 5 and open_ended >= 0.3 * len(long_lines)
+    return open_ended >= 3 and open_ended >= 0.4 * len(long_lines)
 
 
 def _runs_on(text: str, previous: Span, start: int) -> bool:
