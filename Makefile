@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 DATA ?= ../shared/data/polnear-train.jsonl
+SCU ?= ../shared/data/scu-dev.jsonl
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: install sam-cli test lint run eval bench clean
@@ -36,9 +37,13 @@ test: install sam-cli lint
 run: install
 	$(PY) -m infra.local_stack
 
+# `make eval`: the rules extractor scored on both development sets (PolNeAR attributions, scu-dev sourcing), then
+# the eval-marked tests (grounding over every claim, the quality floors) on the same files.
 eval: install
 	$(VENV)/bin/whosaid eval $(DATA) --extractor rules
-	WHOSAID_EVAL_DATA=$(abspath $(DATA)) $(VENV)/bin/pytest -m eval -o addopts='-q -ra'
+	$(VENV)/bin/whosaid eval $(SCU) --extractor rules
+	WHOSAID_EVAL_DATA=$(abspath $(DATA)) WHOSAID_EVAL_SOURCING_DATA=$(abspath $(SCU)) \
+	  $(VENV)/bin/pytest -m eval -o addopts='-q -ra'
 
 # `make bench`: timings as ratios against same-run baselines, and rules throughput (articles/s) on DATA and scu-dev
 # against a regex tokeniser. `make bench COMPARE=REV`: only DATA's throughput, REV's rules extractor (a temporary git
