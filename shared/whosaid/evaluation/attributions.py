@@ -114,7 +114,7 @@ def _speaker_ok(text: str, claim: Claim, gold: dict[str, Any]) -> bool:
     mention = (gold.get("speaker") or "").strip()
     if not mention:
         return True  # the text names no speaker: nothing to check
-    if gold_span and claim.speaker_span and jaccard(tuple(gold_span), tuple(claim.speaker_span)) > 0:
+    if gold_span and claim.speaker_span and jaccard((gold_span[0], gold_span[1]), claim.speaker_span) > 0:
         return True
     name = claim.speaker.name.lower()
     mention_l = mention.lower()

@@ -145,8 +145,8 @@ def sentence_bounds(text: str, span: Span) -> Span:
         if m.end() <= start:
             boundary = m.end()
     # From a little before the end: a content ending '… accept it.”' ends its sentence at the full stop it holds.
-    m = _SENTENCE_END.search(text, max(end - 3, start))
-    stop = m.end() if m else len(text)
+    last = _SENTENCE_END.search(text, max(end - 3, start))
+    stop = last.end() if last else len(text)
     while boundary < stop and text[boundary].isspace():
         boundary += 1
     return boundary, max(stop, end)

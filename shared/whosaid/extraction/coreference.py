@@ -240,9 +240,9 @@ def _described(noun: str, position: int, names: NameIndex, history: list[_Said])
     if noun not in GENERIC_ORG_NOUNS:
         return None
     # 'the company', 'the automaker': the organization last speaking, else the last one named.
-    said = next((s.speaker for s in reversed(history) if s.speaker.type == "organization"), None)
-    if said is not None:
-        return said
+    speaking = next((s.speaker for s in reversed(history) if s.speaker.type == "organization"), None)
+    if speaking is not None:
+        return speaking
     named = next((m for m in names.before(position) if names.kind_of(m) == "organization"), None)
     return Speaker(name=named.name, type="organization", role=named.role) if named else None
 
