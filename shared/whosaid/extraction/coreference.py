@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whosaid.extraction.lexicon import (
     ARTICLES,
@@ -248,10 +249,14 @@ def _described(noun: str, position: int, names: NameIndex, history: list[_Said])
 
 
 # --- entity merging ---------------------------------------------------------------------------------------
-def _name_key(name: str) -> list[str]:
-    return [t.strip(".,’'\"").lower() for t in name.split() if t.lower() not in HONORIFIC_TOKENS]
+@lru_cache(maxsize=4096)
+def _name_key(name: str) -> tuple[str, ...]:
+    """A name's words as compared: lowercase, without punctuation around them or honorifics (cached: merging
+    compares every pair of an article's names)."""
+    return tuple(t.strip(".,’'\"").lower() for t in name.split() if t.lower() not in HONORIFIC_TOKENS)
 
 
+@lru_cache(maxsize=8192)
 def _is_short_form(short: str, full: str) -> bool:
     """'Qassem' is a short form of 'Hazem Qassem'; 'the sources' of 'Palestinian sources'."""
     s, f = _name_key(short), _name_key(full)
@@ -272,9 +277,9 @@ def _joins(short: Speaker, other: Speaker) -> bool:
     if _is_short_form(short.name, other.name):
         return True
     # "the spokesman" is the speaker whose role is spokesman.
-    role_head = (other.role or "").lower().split()
-    words = short.name.lower().split()
-    return words[0] == "the" and bool(role_head) and words[-1] == role_head[-1]
+    if not other.role or not short.name.lower().startswith("the "):
+        return False
+    return short.name.lower().rsplit(None, 1)[-1] == other.role.lower().rsplit(None, 1)[-1]
 
 
 def unify_speakers(claims: list[Claim]) -> list[Claim]:

@@ -26,6 +26,7 @@ from whosaid.extraction.lexicon import (
     NAME_PARTICLES,
     NOT_NAME_STARTS,
     ORG_WORDS,
+    PLACES,
     ROLE_WORDS,
     SENTENCE_ABBREVIATIONS,
 )
@@ -68,6 +69,7 @@ _ABBREVIATED = SENTENCE_ABBREVIATIONS | {t.rstrip(".") for t in HONORIFIC_TOKENS
 _APPOSITIVE_AFTER = re.compile(r",\s+(?:an?|the|who|\d{1,3}(?=,))\b")
 _TOKEN = re.compile(r"\S+")
 _TITLE_WORDS = ROLE_WORDS | HONORIFIC_TOKENS
+_ROLES_ONLY = ROLE_WORDS
 _ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
 # How far after a name its pronouns are read for the person's gender, and the pronouns.
 _GENDER_WINDOW = 120
@@ -308,14 +310,17 @@ def _mention(text: str, start: int, end: int) -> NameMention | None:
         written, end = written[:-2], end - 2
     # Only a title of office or an honorific can split a run of capitalised words ('Puerto Rico Governor
     # Jenniffer Colón'); a run with neither is a name as it stands.
-    titled = any(w.lower() in _TITLE_WORDS for w in written.split())
-    role, name = split_role_name(written) if titled else (None, written)
-    name_words = name.split()
-    while name_words and name_words[0].lower() in HONORIFIC_TOKENS:
-        name_words = name_words[1:]
-    if not name_words or is_place(" ".join(name_words)) or all(w.lower() in ROLE_WORDS for w in name_words):
+    lowered = written.lower().split()
+    role: str | None = None
+    if not _TITLE_WORDS.isdisjoint(lowered):
+        role, written = split_role_name(written)
+        lowered = written.lower().split()
+    name_words = written.split()
+    while name_words and lowered[0] in HONORIFIC_TOKENS:
+        name_words, lowered = name_words[1:], lowered[1:]
+    if not name_words or " ".join(lowered).strip(" .,") in PLACES or _ROLES_ONLY.issuperset(lowered):
         return None
-    kind = _kind(name_words, text, start)
+    kind = _kind(name_words, lowered, text, start)
     described = kind == "person" and (role is not None or bool(_APPOSITIVE_AFTER.match(text, end)))
     return NameMention((start, end), " ".join(name_words), role, kind, described, tuple(name_words))
 
@@ -337,11 +342,11 @@ def _single(text: str, start: int, end: int) -> NameMention | None:
     return NameMention((start, end), word, None, kind, False, (word,))
 
 
-def _kind(words: list[str], text: str, start: int) -> SpeakerType:
-    lowered = [w.lower().strip(".,") for w in words]
+def _kind(words: list[str], lowered: list[str], text: str, start: int) -> SpeakerType:
+    lowered = [w.strip(".,") for w in lowered]
     if lowered[-1] in DOCUMENT_WORDS:
         return "document"
-    if any(w in ORG_WORDS for w in lowered) or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1):
+    if not ORG_WORDS.isdisjoint(lowered) or (len(words) == 1 and words[0].isupper() and len(words[0]) > 1):
         return "organization"
     if lowered[-1] in ANONYMOUS_HEADS:
         return "anonymous"  # "Niobrara County’s Democrats": a group
