@@ -168,6 +168,8 @@ _PRE = (
     rf"(?:(?:also|later|then|again|still|once|often|never|not|first|(?!(?:{_NOT_ADVERBS})\s)[a-z]{{2,}}ly)\s+)?"
 )
 CUE_RE = re.compile(rf"\b{_PRE}(?P<verb>{trie_of(_forms)})\b")
+# The verbs alone: where this finds nothing CUE_RE finds nothing, and it is several times cheaper to run.
+CUE_WORD_RE = re.compile(rf"\b(?:{trie_of(_forms)})\b")
 DOCUMENT_CUE_RE = re.compile(rf"\b{_PRE}(?P<verb>{trie_of(DOCUMENT_CUE_LEMMA)})\b")
 # "expressed its appreciation for ...", "voiced concern that ...": a cue phrase whose content follows a preposition.
 EXPRESS_RE = re.compile(

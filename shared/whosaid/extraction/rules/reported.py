@@ -22,6 +22,7 @@ from whosaid.extraction.rules.content import content_start_after_cue, cut_partic
 from whosaid.extraction.rules.cues import (
     CUE_LEMMA,
     CUE_RE,
+    CUE_WORD_RE,
     DOCUMENT_CUE_LEMMA,
     DOCUMENT_CUE_RE,
     EXPRESS_RE,
@@ -74,8 +75,10 @@ def find_reported(layout: Layout, taken: Sequence[Span], earlier: Sequence[Found
 
 def _cue_matches(text: str, s_start: int, s_end: int) -> list[tuple[re.Match[str], str]]:
     """The sentence's speech verbs, 'expressed concern' phrases and documents' verbs ('found'), in text order."""
-    found: list[tuple[re.Match[str], str]] = [(m, "verb") for m in CUE_RE.finditer(text, s_start, s_end)]
     sentence = text[s_start:s_end]
+    found: list[tuple[re.Match[str], str]] = []
+    if CUE_WORD_RE.search(text, s_start, s_end):
+        found = [(m, "verb") for m in CUE_RE.finditer(text, s_start, s_end)]
     # The rarer families only where their words occur: a substring test is far cheaper than their patterns.
     if "xpress" in sentence or "voice" in sentence:
         found += [(m, "express") for m in EXPRESS_RE.finditer(text, s_start, s_end)]
