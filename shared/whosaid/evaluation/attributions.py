@@ -27,7 +27,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from whosaid.evaluation.common import ErrorSink, MatchCounts, claim_record, context, grounding_errors, jaccard
+from whosaid.evaluation.common import (
+    ErrorSink,
+    MatchCounts,
+    claim_record,
+    context,
+    grounding_errors,
+    jaccard,
+    limited,
+    one_to_one,
+)
 from whosaid.models import Article, Claim
 
 _TRIM = " \t\r\n\u00a0.,;:!?()—–"
@@ -86,27 +95,15 @@ def _trimmed(text: str, span: tuple[int, int]) -> tuple[int, int]:
 def match(
     text: str, predicted: list[tuple[int, int]], gold: list[tuple[tuple[int, int], bool]], strict: bool
 ) -> list[tuple[int, int]]:
-    """One-to-one greedy matching of predicted content spans to gold (span, is_speech_act); returns index pairs."""
-    pairs = []
+    """One-to-one greedy matching of predicted content spans to gold (span, is_speech_act); returns index pairs:
+    the best overlap first, a speech-act gold first among equals."""
+    scored = []
     for i, p in enumerate(predicted):
         for j, (g, speech) in enumerate(gold):
-            if strict:
-                if _trimmed(text, p) == _trimmed(text, g):
-                    pairs.append((1.0, speech, i, j))
-            else:
-                score = jaccard(p, g)
-                if score > 0:
-                    pairs.append((score, speech, i, j))
-    pairs.sort(key=lambda x: (-x[0], not x[1], x[2], x[3]))
-    used_p: set[int] = set()
-    used_g: set[int] = set()
-    matched = []
-    for _, _, i, j in pairs:
-        if i not in used_p and j not in used_g:
-            used_p.add(i)
-            used_g.add(j)
-            matched.append((i, j))
-    return matched
+            score = (1.0 if _trimmed(text, p) == _trimmed(text, g) else 0.0) if strict else jaccard(p, g)
+            if score > 0:
+                scored.append(((-score, not speech, i, j), i, j))
+    return one_to_one(scored)
 
 
 def _speaker_ok(text: str, claim: Claim, gold: dict[str, Any]) -> bool:
@@ -133,12 +130,7 @@ def evaluate(
     `errors`, when given, receives a record for every missed speech act, false positive and wrong speaker."""
     report = EvalReport()
     started = time.perf_counter()
-    items: Iterable[dict[str, Any]] = docs
-    if limit is not None:
-        items = (d for i, d in enumerate(docs) if i < limit)
-    if progress is not None:
-        items = progress(items)
-    for doc in items:
+    for doc in limited(docs, limit, progress):
         _score_article(report, doc, extract, errors)
     report.seconds = time.perf_counter() - started
     return report

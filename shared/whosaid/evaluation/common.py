@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,32 @@ class MatchCounts:
         return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4)} | (
             asdict(self)
         )
+
+
+def one_to_one(scored: list[tuple[tuple[float, ...], int, int]]) -> list[tuple[int, int]]:
+    """Greedy one-to-one matching: (rank, prediction, gold) triples taken lowest rank first while neither side is
+    used yet; returns (prediction, gold) index pairs."""
+    used_predicted: set[int] = set()
+    used_gold: set[int] = set()
+    matched = []
+    for _, i, j in sorted(scored):
+        if i not in used_predicted and j not in used_gold:
+            used_predicted.add(i)
+            used_gold.add(j)
+            matched.append((i, j))
+    return matched
+
+
+def limited(
+    docs: Iterable[dict[str, Any]],
+    limit: int | None,
+    progress: Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] | None,
+) -> Iterable[dict[str, Any]]:
+    """The articles an evaluation reads: at most `limit` of them, through a progress display when given."""
+    items: Iterable[dict[str, Any]] = docs
+    if limit is not None:
+        items = (d for i, d in enumerate(docs) if i < limit)
+    return progress(items) if progress is not None else items
 
 
 def read_gold(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -114,5 +140,7 @@ __all__ = [
     "grounding_errors",
     "intersection",
     "jaccard",
+    "limited",
+    "one_to_one",
     "read_gold",
 ]

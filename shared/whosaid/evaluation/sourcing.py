@@ -43,6 +43,8 @@ from whosaid.evaluation.common import (
     context,
     grounding_errors,
     intersection,
+    limited,
+    one_to_one,
 )
 from whosaid.models import Article, Claim, Speaker, SpeakerType, is_article_scoped
 
@@ -160,23 +162,14 @@ def evidence(text: str, claim: Claim) -> Span:
 
 def match_statements(evidences: list[Span], statements: list[Span]) -> list[tuple[int, int]]:
     """One-to-one greedy pairs (claim index, statement index), best share of the shorter span first."""
-    pairs = []
+    scored = []
     for i, ev in enumerate(evidences):
         for j, st in enumerate(statements):
             inter = intersection(ev, st)
             shorter = min(ev[1] - ev[0], st[1] - st[0])
             if inter and shorter and inter >= MIN_OVERLAP * shorter:
-                pairs.append((inter / shorter, inter, i, j))
-    pairs.sort(key=lambda p: (-p[0], -p[1], p[2], p[3]))
-    used_claims: set[int] = set()
-    used_statements: set[int] = set()
-    matched = []
-    for _, _, i, j in pairs:
-        if i not in used_claims and j not in used_statements:
-            used_claims.add(i)
-            used_statements.add(j)
-            matched.append((i, j))
-    return matched
+                scored.append(((-inter / shorter, -inter, i, j), i, j))
+    return one_to_one(scored)
 
 
 def name_verdict(gold: dict[str, Any], speaker: Speaker) -> str | None:
@@ -227,12 +220,7 @@ def evaluate_sourcing(
     """Run `extract` over sourcing-format articles and score it (see the module docstring)."""
     report = SourcingReport()
     started = time.perf_counter()
-    items: Iterable[dict[str, Any]] = docs
-    if limit is not None:
-        items = (d for i, d in enumerate(docs) if i < limit)
-    if progress is not None:
-        items = progress(items)
-    for doc in items:
+    for doc in limited(docs, limit, progress):
         _score_article(report, doc, extract, errors)
     report.seconds = time.perf_counter() - started
     return report
