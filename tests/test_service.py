@@ -355,3 +355,28 @@ def test_pending_article_whose_body_is_gone_is_marked_failed(
         article_service.process_pending(accepted.article.article_id)
     record = article_service.get_article(accepted.article.article_id)
     assert record.status == "failed" and record.error is not None and record.error.code == "storage_unavailable"
+
+
+def test_a_completion_that_loses_its_lease_waits_for_the_new_holder(
+    article_service: ArticleService, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Our lease lapsed while we extracted and another attempt, holding the pending article now, is storing its
+    # outcome: rather than fail the request, wait for that outcome, as a concurrent duplicate does.
+    import threading
+
+    from whosaid.storage.articles import ArticleStateConflict
+
+    store = article_service.store
+    real_complete = store.complete
+    others: list[threading.Thread] = []
+
+    def lose_the_lease(article, result, *, now, lease_id):  # type: ignore[no-untyped-def]
+        later = threading.Timer(0.3, lambda: real_complete(article, result, now=now, lease_id=lease_id))
+        others.append(later)
+        later.start()
+        raise ArticleStateConflict(article.article_id)
+
+    monkeypatch.setattr(store, "complete", lose_the_lease)
+    outcome = article_service.submit(Article(text=TEXT))
+    others[0].join()
+    assert outcome.status == "existing" and len(outcome.claims) == 2

@@ -264,6 +264,9 @@ class ArticleService:
             current = self._require(article_id)
             if current.status == "complete":
                 return self._existing(current)
+            if current.status == "pending":
+                # Another attempt holds it now and is storing its own outcome: wait for that, as a duplicate would.
+                return self._wait_for(article_id)
             raise StorageError(f"article {article_id} changed while it was being stored; try again") from None
         except WhosaidError as exc:
             exc.usage = exc.usage or result.usage  # the extraction ran: its cost is recorded on the failed article
