@@ -159,6 +159,13 @@ def test_multi_sentence_quote_continues_after_speech_clause() -> None:
     assert claim.content == text and claim.speaker.name == "Carson"
 
 
+def test_quote_with_its_own_speech_clause_is_its_own_claim() -> None:
+    text = '"They are worried," Carson said. "It will get worse," he added.'
+    first, second = run(text).claims
+    assert first.content == '"They are worried,"' and first.cue == "said"
+    assert second.content == '"It will get worse,"' and second.cue == "added"
+
+
 def test_multi_paragraph_quote() -> None:
     text = "“The first paragraph of the statement runs on without closing.\n\n“And it ends here,” the governor said."
     (claim,) = run(text).claims

@@ -13,6 +13,7 @@ from whosaid.extraction.rules.found import Found
 from whosaid.extraction.rules.grammar import ABBREVIATION_DOT, SUBJECT_REACH, TAIL_ONLY, is_passive
 from whosaid.extraction.rules.subjects import sentence_subject, speaker_after, speaker_before
 from whosaid.extraction.rules.text import Layout
+from whosaid.extraction.spans import Span
 
 
 def find_direct(layout: Layout) -> list[Found]:
@@ -37,6 +38,25 @@ def _clause_after(layout: Layout, index: int, words: int, consumed_until: int) -
     """Speech clause after the quote: '"…," he said' / '"…," said Smith' / '"…" Smith told CNN.'"""
     text, quote = layout.text, layout.quotes[index]
     para_start, para_end = layout.paragraphs[quote.paragraph]
+    clause = _speech_clause_after(layout, index, words)
+    # A quote inside a sentence ('the plan is "dead," he said') is a mixed claim: reported speech's.
+    opens_sentence = quote.start == para_start or bool(
+        re.search(r"(?:[.!?:]|[.!?][”\"’]|'')\s*$|^\s*$", text[max(para_start, quote.start - 4) : quote.start])
+    )
+    if clause is None or not opens_sentence:
+        return None
+    (cs, ce), sp, lemma = clause
+    after = _quoting_on(layout, index, _clause_end(text, max(ce, sp[1]), para_end) + 1)
+    end, _ = _extend_quotes(layout, index, after)
+    start = _run_on_start(layout, index, consumed_until)
+    return Found((start, end), sp, (cs, ce), lemma, "direct")
+
+
+def _speech_clause_after(layout: Layout, index: int, words: int) -> tuple[Span, Span, str] | None:
+    """The speech clause right after a closed quotation ('…," he said' / '…," said Smith'): its cue span, speaker
+    and lemma; None when the sentence ends or another quote opens before any cue."""
+    text, quote = layout.text, layout.quotes[index]
+    para_end = layout.paragraphs[quote.paragraph][1]
     lookahead = text[quote.end : min(para_end, quote.end + 200)]
     cue = CUE_RE.search(lookahead)
     if not cue or cue.group("verb") in PARTICIPLES or _sentence_break(lookahead[: cue.start()]):
@@ -45,16 +65,9 @@ def _clause_after(layout: Layout, index: int, words: int, consumed_until: int) -
     sp = speaker_before(text, quote.end, cs)
     if sp is None and not lookahead[: cue.start()].strip(" ,—–-"):
         sp = speaker_after(text, ce, para_end)
-    # A quote inside a sentence ('the plan is "dead," he said') is a mixed claim: reported speech's.
-    opens_sentence = quote.start == para_start or bool(
-        re.search(r"(?:[.!?:]|[.!?][”\"’]|'')\s*$|^\s*$", text[max(para_start, quote.start - 4) : quote.start])
-    )
-    if sp is None or not opens_sentence or not (words >= 2 or text[quote.end - 2] in ",?!"):
+    if sp is None or not (words >= 2 or text[quote.end - 2] in ",?!"):
         return None
-    after = _quoting_on(layout, index, _clause_end(text, max(ce, sp[1]), para_end) + 1)
-    end, _ = _extend_quotes(layout, index, after)
-    start = _run_on_start(layout, index, consumed_until)
-    return Found((start, end), sp, (cs, ce), CUE_LEMMA[cue.group("verb")], "direct")
+    return (cs, ce), sp, CUE_LEMMA[cue.group("verb")]
 
 
 def _quoting_on(layout: Layout, index: int, after: int) -> int:
@@ -129,6 +142,9 @@ def _extend_quotes(layout: Layout, quote_index: int, after: int) -> tuple[int, i
         nxt, cur = qs[i + 1], qs[i]
         gap = text[cursor : nxt.start]
         if nxt.paragraph == cur.paragraph and nxt.start >= cursor and not gap.strip(" ,.;:—–-\u00a0"):
+            if nxt.closed and _speech_clause_after(layout, i + 1, len(text[nxt.start : nxt.end].split())):
+                # '"A," he said. "B," he added.': a quotation with a speech clause of its own is a claim of its own.
+                break
             end, cursor, i = nxt.end, nxt.end, i + 1
             continue
         if (
