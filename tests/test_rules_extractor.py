@@ -212,6 +212,12 @@ def test_mixed_quote_type() -> None:
     assert claim.quote_type == "mixed" and claim.content == "that “we are in this together.”"
 
 
+def test_mixed_quote_runs_to_its_closing_mark() -> None:
+    text = "Smith said that the plan “will not pass. Nobody wants it.” Then the vote began."
+    (claim,) = run(text).claims
+    assert claim.content == "that the plan “will not pass. Nobody wants it.”"
+
+
 @pytest.mark.parametrize(
     ("text", "content", "speaker"),
     [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from whosaid.extraction.lexicon import (
     DETERMINERS,
@@ -67,10 +68,21 @@ def find_reported(layout: Layout, taken: Sequence[Span], earlier: Sequence[Found
                 )
                 claims = _clause_claims(text, s_start, s_end, m, lemma)
             for claim in claims:
+                claim = _through_open_quote(layout, mask, claim)
                 found.append(claim)
                 mask.mark(claim.content)
                 mask.mark(claim.cue)
     return found
+
+
+def _through_open_quote(layout: Layout, mask: SpanMask, claim: Found) -> Found:
+    """Content that opens a quotation runs to its closing mark: 'He said that "A. B."' quotes the speaker across the
+    sentence end inside the quotation (the sentence split alone would stop the content after 'A.')."""
+    start, end = claim.content
+    quote = layout.in_quote(end - 1)
+    if quote is None or quote.start < start or quote.end <= end or not mask.free((end, quote.end)):
+        return claim
+    return replace(claim, content=(start, quote.end))
 
 
 def _cue_matches(text: str, s_start: int, s_end: int) -> list[tuple[re.Match[str], str]]:
