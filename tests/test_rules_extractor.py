@@ -166,6 +166,17 @@ def test_quote_with_its_own_speech_clause_is_its_own_claim() -> None:
     assert second.content == '"It will get worse,"' and second.cue == "added"
 
 
+def test_quote_paragraph_after_a_speech_clause_continues_the_quote() -> None:
+    text = "“We will not give up,” the senator said.\n\n“It is too important to fail.”\n\nThe vote is Friday."
+    (claim,) = run(text).claims
+    assert claim.content == text[: text.index("\n\nThe vote")]
+    # a narrative sentence after the speech clause, or a speech clause of its own, ends the run
+    text = "“We will not give up,” the senator said. She left.\n\n“It is too important to fail.”"
+    assert [c.content for c in run(text).claims] == ["“We will not give up,”"]
+    text = "“We will not give up,” the senator said.\n\n“It is too important to fail,” her aide said."
+    assert [c.content for c in run(text).claims] == ["“We will not give up,”", "“It is too important to fail,”"]
+
+
 def test_multi_paragraph_quote() -> None:
     text = "“The first paragraph of the statement runs on without closing.\n\n“And it ends here,” the governor said."
     (claim,) = run(text).claims

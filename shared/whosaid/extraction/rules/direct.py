@@ -47,7 +47,8 @@ def _clause_after(layout: Layout, index: int, words: int, consumed_until: int) -
         return None
     (cs, ce), sp, lemma = clause
     after = _quoting_on(layout, index, _clause_end(text, max(ce, sp[1]), para_end) + 1)
-    end, _ = _extend_quotes(layout, index, after)
+    end, last = _extend_quotes(layout, index, after)
+    end = _quote_paragraphs_after(layout, last, end)
     start = _run_on_start(layout, index, consumed_until)
     return Found((start, end), sp, (cs, ce), lemma, "direct")
 
@@ -108,7 +109,8 @@ def _clause_before(layout: Layout, index: int) -> Found | None:
         sp = speaker_before(text, sent_start, cue.start())
     if sp is None:
         return None
-    end, _ = _extend_quotes(layout, index, quote.end)
+    end, last = _extend_quotes(layout, index, quote.end)
+    end = _quote_paragraphs_after(layout, last, end)
     return Found((quote.start, end), sp, cue.span(), lemma, "direct")
 
 
@@ -129,6 +131,34 @@ def _speech_clause_start(layout: Layout, index: int) -> int:
 def _sentence_break(segment: str) -> bool:
     """Whether a short stretch of text ends a sentence or opens a quote (abbreviations do not count)."""
     return bool(re.search(r"[.!?“\"]|''", ABBREVIATION_DOT.sub("Xx", segment)))
+
+
+def _quote_paragraphs_after(layout: Layout, last: int, end: int) -> int:
+    """A speech clause closing its paragraph carries on into the paragraphs after it that are nothing but a
+    quotation: '"A," he said.⏎⏎"B."' quotes one speaker (a new speaker or a narrative sentence would break the run).
+    `last` is the index of the claim's last quotation; returns the claim's new end."""
+    text, qs = layout.text, layout.quotes
+    paragraph = qs[last].paragraph
+    if _another_sentence(text[end : layout.paragraphs[paragraph][1]]):
+        return end  # the paragraph goes on after the speech clause: the reporter's narrative, not the quote
+    while last + 1 < len(qs):
+        nxt = qs[last + 1]
+        if (
+            nxt.paragraph != paragraph + 1
+            or nxt.start != layout.paragraphs[nxt.paragraph][0]
+            or len(text[nxt.start : nxt.end].split()) < 3
+        ):
+            break
+        run_end, run_last = _extend_quotes(layout, last + 1, nxt.end)
+        if text[run_end : layout.paragraphs[qs[run_last].paragraph][1]].strip():
+            break  # the paragraph goes on after its quotation (its own speech clause, a narrative sentence)
+        end, last, paragraph = run_end, run_last, qs[run_last].paragraph
+    return end
+
+
+def _another_sentence(segment: str) -> bool:
+    """Whether a stretch of text holds a sentence end followed by more text (abbreviation dots do not count)."""
+    return bool(re.search(r"[.!?:](?:[”\"’]|'')?\s+\S", ABBREVIATION_DOT.sub("Xx", segment)))
 
 
 def _extend_quotes(layout: Layout, quote_index: int, after: int) -> tuple[int, int]:
