@@ -211,6 +211,12 @@ def test_reported_speech_clause_at_the_end() -> None:
     assert mention(text, claim) == "the finance minister"
 
 
+def test_semicolon_then_another_speakers_clause_ends_the_content() -> None:
+    text = "Most voters said they are following the race; 26 percent of Democrats say they are not."
+    first, second = run(text).claims
+    assert first.content == "they are following the race" and second.content == "they are not"
+
+
 def test_parenthetical_speech_clause() -> None:
     text = "It is to the advantage of the country, he says, to write the rules of trade."
     (claim,) = run(text).claims

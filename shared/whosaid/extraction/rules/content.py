@@ -97,8 +97,11 @@ def content_start_after_cue(text: str, lemma: str, cue_end: int, limit: int) -> 
 _BE_BEFORE = re.compile(
     r"\b(?:is|was|were|are|be|been|being|has|have|had|get|got|gets)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)$"
 )
-# A comma, a closing quote mark, a conjunction, then the next word: where content may be cut.
-_CUT_POINT = re.compile(r"(?P<comma>,(?:[”\"’]|'')?)?\s+(?:(?P<conj>and|but|while|whereas|before|after)\s+)?(?=(\w+))")
+# A comma (or a semicolon, which joins clauses as a comma does: 'A; 26 percent say B'), a closing quote mark, a
+# conjunction, then the next word: where content may be cut.
+_CUT_POINT = re.compile(
+    r"(?P<comma>[,;](?:[”\"’]|'')?)?\s+(?:(?P<conj>and|but|while|whereas|before|after)\s+)?(?=(\w+))"
+)
 
 
 def cut_participle(text: str, start: int, end: int) -> tuple[int, re.Match[str] | None]:
