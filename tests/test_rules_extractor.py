@@ -217,6 +217,14 @@ def test_semicolon_then_another_speakers_clause_ends_the_content() -> None:
     assert first.content == "they are following the race" and second.content == "they are not"
 
 
+def test_another_speakers_clause_with_a_long_subject_ends_the_content() -> None:
+    text = (
+        "Only 7 percent said they are undecided, but 27 percent of those who named a candidate said they could change."
+    )
+    first, second = run(text).claims
+    assert first.content == "they are undecided" and second.content == "they could change"
+
+
 def test_parenthetical_speech_clause() -> None:
     text = "It is to the advantage of the country, he says, to write the rules of trade."
     (claim,) = run(text).claims

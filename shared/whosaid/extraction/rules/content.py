@@ -173,7 +173,8 @@ def _next_speech_clause(text: str, pos: int, end: int, cues: list[re.Match[str]]
     if cue is None or cue.group("verb") in NOUN_LIKE:
         return False
     between = text[pos : cue.start()]
-    if re.search(r"[,;:“”\"(]|''", between) or len(between.split()) > 6 or is_passive(text, cue.start()):
+    # A subject runs to nine words ('27 percent of those who named a candidate said B'), without punctuation.
+    if re.search(r"[,;:“”\"(]|''", between) or len(between.split()) > 9 or is_passive(text, cue.start()):
         return False
     sp = speaker_before(text, pos, cue.start())
     if sp is None or text[pos : sp[0]].strip():
