@@ -225,6 +225,12 @@ def test_another_speakers_clause_with_a_long_subject_ends_the_content() -> None:
     assert first.content == "they are undecided" and second.content == "they could change"
 
 
+def test_comma_and_another_speakers_clause_ends_the_content() -> None:
+    text = "Most voters said Clinton is honest, and three-quarters said the same of Sanders."
+    first, second = run(text).claims
+    assert first.content == "Clinton is honest" and second.content == "the same of Sanders"
+
+
 def test_parenthetical_speech_clause() -> None:
     text = "It is to the advantage of the country, he says, to write the rules of trade."
     (claim,) = run(text).claims

@@ -151,9 +151,13 @@ def _cut_at(
     ):
         # "pledged to be X and cast doubt on Y" / "insists X, and has championed Y": the subject's next act.
         return cut, None
-    if conj != "and" and later_cues and _next_speech_clause(text, start + m.end(), end, later_cues):
-        # "… that A, but Smith said B" / "… A, while others say B": another speaker's claim begins ("…, and
-        # the leadership affirmed B" may still be what the first speaker reports: it stays nested).
+    if (
+        (conj != "and" or m.group("comma"))
+        and later_cues
+        and _next_speech_clause(text, start + m.end(), end, later_cues)
+    ):
+        # "… that A, but Smith said B" / "… A, while others say B" / "… A, and three-quarters said B": another
+        # speaker's claim begins (a bare "A and Smith said B", without the comma, may still be one report).
         return cut, None
     if not m.group("comma"):
         return None
