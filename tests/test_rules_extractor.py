@@ -231,6 +231,16 @@ def test_comma_and_another_speakers_clause_ends_the_content() -> None:
     assert first.content == "Clinton is honest" and second.content == "the same of Sanders"
 
 
+def test_bare_and_then_another_speakers_clause_ends_the_content() -> None:
+    text = "Some delegates have said they will stay home and others have said they will protest."
+    first, second = run(text).claims
+    assert first.content == "they will stay home" and second.content == "they will protest"
+    # names coordinated by 'and' are one subject inside the content
+    text = "He says the bill will pass because Congress and President Obama agreed to extend the cuts."
+    (claim,) = run(text).claims
+    assert claim.content == "the bill will pass because Congress and President Obama agreed to extend the cuts"
+
+
 def test_parenthetical_speech_clause() -> None:
     text = "It is to the advantage of the country, he says, to write the rules of trade."
     (claim,) = run(text).claims

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from whosaid.extraction.lexicon import AFTERTHOUGHTS, NOT_PARTICIPLES, WEEKDAYS, one_of
+from whosaid.extraction.lexicon import AFTERTHOUGHTS, NOT_PARTICIPLES, SUBJECT_PRONOUNS, WEEKDAYS, one_of
 from whosaid.extraction.rules.cues import (
     ADDRESSEE_VERBS,
     CUE_LEMMA,
@@ -152,12 +152,12 @@ def _cut_at(
         # "pledged to be X and cast doubt on Y" / "insists X, and has championed Y": the subject's next act.
         return cut, None
     if (
-        (conj != "and" or m.group("comma"))
-        and later_cues
+        later_cues
+        and (conj != "and" or m.group("comma") or _and_joins_clauses(text, start, cut, start + m.end()))
         and _next_speech_clause(text, start + m.end(), end, later_cues)
     ):
-        # "… that A, but Smith said B" / "… A, while others say B" / "… A, and three-quarters said B": another
-        # speaker's claim begins (a bare "A and Smith said B", without the comma, may still be one report).
+        # "… that A, but Smith said B" / "… A, while others say B" / "… A and 60 percent said B": another
+        # speaker's claim begins.
         return cut, None
     if not m.group("comma"):
         return None
@@ -169,6 +169,20 @@ def _cut_at(
     if word in AFTERTHOUGHTS and m.start() > 20:
         return cut, None
     return None
+
+
+_RELATIVE = re.compile(r"\b(?:who|whom|that|which)\b")
+
+
+def _and_joins_clauses(text: str, start: int, cut: int, pos: int) -> bool:
+    """Whether a bare 'and' (no comma) may join two clauses rather than two nouns: not between names ('Congress and
+    President Obama agreed', 'Paris and Brussels make': one subject) and not before a relative clause ('delegates and
+    superdelegates who had pledged': one object)."""
+    before = text[max(start, cut - 40) : cut].split()
+    if not before or before[-1][:1].isupper() or before[-1].lower() in SUBJECT_PRONOUNS:
+        return False  # 'both he and Rubio promised': a pronoun coordinated with a name is one subject too
+    verb = CUE_RE.search(text, pos, min(len(text), pos + 80))
+    return not _RELATIVE.search(text, pos, verb.start() if verb else pos)
 
 
 def _next_speech_clause(text: str, pos: int, end: int, cues: list[re.Match[str]]) -> bool:
