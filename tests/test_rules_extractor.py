@@ -177,6 +177,13 @@ def test_quote_paragraph_after_a_speech_clause_continues_the_quote() -> None:
     assert [c.content for c in run(text).claims] == ["“We will not give up,”", "“It is too important to fail,”"]
 
 
+def test_quote_without_closing_punctuation_runs_on_to_the_speech_clause() -> None:
+    text = "“I held and hugged” grieving family members at the memorial, he said."
+    (claim,) = run(text).claims
+    assert claim.content == "“I held and hugged” grieving family members at the memorial"
+    assert claim.quote_type == "mixed" and claim.cue == "said"
+
+
 def test_multi_paragraph_quote() -> None:
     text = "“The first paragraph of the statement runs on without closing.\n\n“And it ends here,” the governor said."
     (claim,) = run(text).claims

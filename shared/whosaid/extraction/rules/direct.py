@@ -48,9 +48,23 @@ def _clause_after(layout: Layout, index: int, words: int, consumed_until: int) -
     (cs, ce), sp, lemma = clause
     after = _quoting_on(layout, index, _clause_end(text, max(ce, sp[1]), para_end) + 1)
     end, last = _extend_quotes(layout, index, after)
-    end = _quote_paragraphs_after(layout, last, end)
     start = _run_on_start(layout, index, consumed_until)
+    run_on = _sentence_runs_on(text, quote.end, min(cs, sp[0])) if last == index else None
+    if run_on is not None:
+        return Found((start, run_on), sp, (cs, ce), lemma, "reported")  # quote and words: a mixed claim
+    end = _quote_paragraphs_after(layout, last, end)
     return Found((start, end), sp, (cs, ce), lemma, "direct")
+
+
+def _sentence_runs_on(text: str, quote_end: int, clause_start: int) -> int | None:
+    """A quotation closing without punctuation of its own does not end what is said: '"I held and hugged" grieving
+    families, he said' / '"no view on the merits" of the case, the opinion said'. Where the content then ends (before
+    the comma of the speech clause), or None when the quote ends its words."""
+    inside = text[quote_end - 3 : quote_end].rstrip("”\"’'")
+    gap = text[quote_end:clause_start]
+    if not inside or inside[-1] in ",.;:!?…-—–" or not re.fullmatch(r"\s+[a-z][^“”\"]*?,\s*", gap):
+        return None
+    return quote_end + len(gap.rstrip()) - 1
 
 
 def _speech_clause_after(layout: Layout, index: int, words: int) -> tuple[Span, Span, str] | None:
