@@ -184,6 +184,12 @@ def test_quote_without_closing_punctuation_runs_on_to_the_speech_clause() -> Non
     assert claim.quote_type == "mixed" and claim.cue == "said"
 
 
+def test_quote_after_its_clause_without_closing_punctuation_runs_to_the_sentence_end() -> None:
+    text = "The professor added: “In retrospect, we should have seen” it coming. Nobody did."
+    (claim,) = run(text).claims
+    assert claim.content == "“In retrospect, we should have seen” it coming"
+
+
 def test_multi_paragraph_quote() -> None:
     text = "“The first paragraph of the statement runs on without closing.\n\n“And it ends here,” the governor said."
     (claim,) = run(text).claims

@@ -56,6 +56,21 @@ def _clause_after(layout: Layout, index: int, words: int, consumed_until: int) -
     return Found((start, end), sp, (cs, ce), lemma, "direct")
 
 
+def _sentence_tail(layout: Layout, last: int, end: int) -> int | None:
+    """A quotation after its speech clause closing without punctuation of its own, then the sentence going on in
+    lowercase words ('X added: "we should have seen" it coming.'): the speaker's words end with the sentence. Returns
+    that end, or None when the quotation ends the sentence or a speech clause follows it."""
+    text, quote = layout.text, layout.quotes[last]
+    if end != quote.end or not quote.closed:
+        return None
+    inside = text[end - 3 : end].rstrip("”\"’'")
+    para_end = layout.paragraphs[quote.paragraph][1]
+    tail = re.match(r"\s+[a-z][^“”\".!?;:]*(?=[.!?]|$)", text[end:para_end])
+    if not inside or inside[-1] in ",.;:!?…-—–" or tail is None or CUE_RE.search(tail.group()):
+        return None
+    return end + tail.end()
+
+
 def _sentence_runs_on(text: str, quote_end: int, clause_start: int) -> int | None:
     """A quotation closing without punctuation of its own does not end what is said: '"I held and hugged" grieving
     families, he said' / '"no view on the merits" of the case, the opinion said'. Where the content then ends (before
@@ -124,6 +139,9 @@ def _clause_before(layout: Layout, index: int) -> Found | None:
     if sp is None:
         return None
     end, last = _extend_quotes(layout, index, quote.end)
+    tail = _sentence_tail(layout, last, end) if last == index else None
+    if tail is not None:
+        return Found((quote.start, tail), sp, cue.span(), lemma, "reported")
     end = _quote_paragraphs_after(layout, last, end)
     return Found((quote.start, end), sp, cue.span(), lemma, "direct")
 
