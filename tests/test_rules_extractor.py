@@ -527,6 +527,12 @@ def test_relative_and_conditional_fronted_content() -> None:
     assert claims[1].content == "If the deal collapses, the analyst said, markets will fall"
 
 
+def test_fronted_concession_is_not_content() -> None:
+    text = "While the donor did not disclose his backing, he did say he found Trump charming."
+    (claim,) = run(text).claims
+    assert claim.content == "he found Trump charming"
+
+
 def test_according_to_an_abbreviated_or_dotted_source() -> None:
     claims = run(
         "According to Rep. Jo Hart, the probe found nothing.\n\n"

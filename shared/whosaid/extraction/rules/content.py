@@ -220,7 +220,9 @@ _RELATIVE_BEFORE = re.compile(r"\b(?P<rel>which|what|that|whom)\s+$")
 _FINITE_NEXT = re.compile(
     r"(?:could|would|will|was|were|is|are|has|have|had|should|may|might|can|must|did|does|do|[a-z]+ed|[a-z]+s)\b"
 )
-_CONDITION_OPENER = re.compile(r"(?:If|Unless|While|Although|Though|Even\s+if|Even\s+though|Whether)\b")
+# A fronted condition is part of what is said ('If it fails, he said, …'); a concession ('While X, he said Y',
+# 'Although …') is the reporter's contrast, as a comma then 'while' / 'although' is after the content.
+_CONDITION_OPENER = re.compile(r"(?:If|Unless|Even\s+if|Whether)\b")
 
 
 def fronted_start(text: str, lead: int, sp: Span, content_start: int) -> int:
