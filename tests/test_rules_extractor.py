@@ -527,6 +527,11 @@ def test_relative_and_conditional_fronted_content() -> None:
     assert claims[1].content == "If the deal collapses, the analyst said, markets will fall"
 
 
+def test_time_after_the_cue_before_an_infinitive_or_question_is_the_cues() -> None:
+    claims = run("The senator vowed last month to take the fight to the convention.").claims
+    assert claims[0].content == "to take the fight to the convention"
+
+
 def test_fronted_concession_is_not_content() -> None:
     text = "While the donor did not disclose his backing, he did say he found Trump charming."
     (claim,) = run(text).claims

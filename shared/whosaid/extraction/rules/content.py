@@ -39,7 +39,8 @@ _ASKED_WHAT = re.compile(
 _LEADING_TIME = re.compile(
     rf"\s+(?:(?:on\s+)?(?:{one_of(WEEKDAYS)})(?:\s+(?:night|morning|afternoon|evening))?|today|yesterday|tonight|"
     r"recently|repeatedly|again|publicly|privately|flatly|however|also|(?:last|this)\s+(?:week|month|year|night|"
-    r"weekend))(?:\s*,)?(?=\s+(?:he|she|they|it|we|I|you|the|a|an|his|her|their|its|there|[A-Z“\"]))"
+    r"weekend))(?:\s*,)?(?=\s+(?:he|she|they|it|we|I|you|the|a|an|his|her|their|its|there|to|how|why|what|whether|"
+    r"[A-Z“\"]))"
 )
 _PREPOSITION = re.compile(r"\s+(?:about|of|on|over|against)\b")
 
@@ -83,7 +84,8 @@ def content_start_after_cue(text: str, lemma: str, cue_end: int, limit: int) -> 
     if re.match(r"\s+by\b", rest):
         return None  # "described by …": a passive participle, not a speech act
     if rest[:1].isspace():
-        # "said Tuesday he …" / "warned about a crash": the time and the preposition belong to the cue.
+        # "said Tuesday he …" / "vowed last month to run" / "warned about a crash": the time and the preposition
+        # belong to the cue.
         lead = _LEADING_TIME.match(rest)
         offset = lead.end() if lead else 0
         if lemma in PREPOSITION_VERBS:
