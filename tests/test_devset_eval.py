@@ -32,7 +32,7 @@ def test_rules_extractor_on_the_attribution_set() -> None:
     assert report.articles >= 800 and report.failed_articles == 0
     # Grounding precision 1.0: every span of every returned claim slices exactly to its evidence.
     assert report.grounding_failures == 0 and report.grounding_precision == 1.0
-    assert report.overlap.f1 >= 0.86 and report.strict.f1 >= 0.665, format_report(report)
+    assert report.overlap.f1 >= 0.87 and report.strict.f1 >= 0.68, format_report(report)
     assert report.seconds < 60
 
 

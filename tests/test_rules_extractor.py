@@ -83,8 +83,11 @@ def test_seed_spokesman_denies(seed: tuple[str, ExtractionResult]) -> None:
 def test_seed_hamas_statements(seed: tuple[str, ExtractionResult]) -> None:
     text, result = seed
     hamas = [c for c in result.claims if c.speaker.name == "Hamas"]
-    assert [mention(text, c) for c in hamas] == ["it", "Hamas", "a Hamas statement"]
-    statement, said, according = hamas
+    # "… Hamas said that …, and the movement’s leadership affirmed …": the movement is Hamas, speaking through its
+    # leadership.
+    assert [mention(text, c) for c in hamas] == ["it", "Hamas", "the movement’s leadership", "a Hamas statement"]
+    statement, said, leadership, according = hamas
+    assert leadership.cue == "affirmed" and leadership.speaker.type == "organization"
     # "Hamas issued a statement in which it said that …": "it" resolves to Hamas.
     assert statement.content.startswith("that its delegation met the Egyptian Minister of Intelligence")
     assert said.content.startswith("that during the meeting, the developments in the Palestinian cause")

@@ -138,7 +138,7 @@ ORG_WORDS: frozenset[str] = wordset(
 GENERIC_ORG_NOUNS: frozenset[str] = wordset(
     """company firm automaker carmaker airline carrier bank retailer manufacturer maker startup utility insurer
     lender chain developer broadcaster network outlet publisher organization nonprofit charity conglomerate
-    giant group operator provider supplier"""
+    giant group operator provider supplier movement"""
 )
 # Documents that speak in the news: what 'the report found' or 'according to records' cites.
 DOCUMENT_WORDS: frozenset[str] = wordset(
