@@ -102,7 +102,8 @@ def _antecedent(text: str, position: int, pronoun: str, names: NameIndex, histor
         return history[-1].speaker if history else None
     if pronoun in PERSON_SUBJECT_PRONOUNS:
         return _person(position, pronoun, names, history)
-    wanted = ("organization", "document") if pronoun == "it" else ("anonymous", "organization")
+    # 'it' and 'they' name an organization or a group: never a place, a document or a headline.
+    wanted = ("organization",) if pronoun == "it" else ("anonymous", "organization")
     return _group(position, wanted, names, history)
 
 

@@ -27,8 +27,8 @@ include its quotation marks; an interrupted quote ("…," he said, "…") is one
 last quotation mark.
 - quote_type: "direct" if the content is wholly in quotation marks, "mixed" if partly, else "indirect".
 - speaker: the entity's fullest name in the article: "Hazem Qassem", never "Qassem", "he" or "Hamas spokesman \
-Hazem Qassem" (a title belongs in speaker_role). Resolve "he"/"she" only to a person, "they"/"it" to a group, \
-organization or document ("the report … it found"), never to a place, date or headline; resolve surnames and \
+Hazem Qassem" (a title belongs in speaker_role). Resolve "he"/"she" only to a person, "they"/"it" to a group or \
+organization, never to a place, date, headline or document; resolve surnames and \
 descriptions ("the spokesman", "the company", "the sources") to the entity named before. One name per entity; \
 for an entity listed under "Named earlier in the article", use that name without any title.
 - speaker_type: "person"; "organization" (governments, agencies, companies, parties, media, and the statements \
