@@ -8,6 +8,7 @@ whosaid settings cache is cleared so code under test sees them.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -59,6 +60,30 @@ def clear_settings_caches() -> None:
         pass
 
 
+# DynamoDB applies a conditional write atomically (no other write lands between its check and its write) and a
+# transaction all at once (no read sees half of it). moto's in-process backend does neither: two threads can both
+# see "no such item" and both put it, or a reader can see an article flipped to complete before its claims, so the
+# concurrency tests would test moto's races instead of ours. Every operation on the backend is serialised.
+_DYNAMODB_OPERATIONS = (
+    *("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"),
+    *("get_item", "query", "batch_get_item", "transact_get_items"),
+)
+_BACKEND_LOCK = threading.RLock()
+
+
+def _serialised_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in _DYNAMODB_OPERATIONS:
+        original = getattr(DynamoDBBackend, name)
+
+        def serialised(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with _BACKEND_LOCK:
+                return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, serialised)
+
+
 @contextmanager
 def moto_stack_resources(
     monkeypatch: pytest.MonkeyPatch,
@@ -71,6 +96,7 @@ def moto_stack_resources(
         monkeypatch.delenv(name, raising=False)
     for name, value in _AWS_ENV.items():
         monkeypatch.setenv(name, value)
+    _serialised_dynamodb(monkeypatch)
     with mock_aws():
         stack = create_stack(
             dynamodb=boto3.client("dynamodb", region_name=REGION),
