@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
@@ -26,12 +26,12 @@ from whosaid.extraction.lexicon import (
     NAME_PARTICLES,
     NOT_NAME_STARTS,
     ORG_WORDS,
-    PLACES,
     ROLE_WORDS,
     SENTENCE_ABBREVIATIONS,
 )
 from whosaid.extraction.mentions import classify, is_place, split_role_name
 from whosaid.extraction.spans import Span
+from whosaid.extraction.spans import words as word_spans
 from whosaid.models import SpeakerType
 
 # The Unicode blocks whose scripts have capital letters: Latin (with its extensions, Vietnamese included), Greek,
@@ -67,9 +67,7 @@ _OPENING = (
 _ABBREVIATED = SENTENCE_ABBREVIATIONS | {t.rstrip(".") for t in HONORIFIC_TOKENS}
 # What shows a name is a person's: a title or descriptor before it, an appositive or an age after it.
 _APPOSITIVE_AFTER = re.compile(r",\s+(?:an?|the|who|\d{1,3}(?=,))\b")
-_TOKEN = re.compile(r"\S+")
 _TITLE_WORDS = ROLE_WORDS | HONORIFIC_TOKENS
-_ROLES_ONLY = ROLE_WORDS
 _ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.I)
 # How far after a name its pronouns are read for the person's gender, and the pronouns.
 _GENDER_WINDOW = 120
@@ -91,25 +89,19 @@ class NameMention(NamedTuple):
 
 
 class NameIndex:
-    """The names of one article in text order, outside the spans it is told to skip (page furniture).
+    """The names of one article in text order, but those it is told to skip (page furniture).
 
     Built on first use: most articles' claims name their speakers in full, and need no index at all."""
 
-    def __init__(self, text: str, skip: Sequence[Span] = ()) -> None:
+    def __init__(self, text: str, skip: Callable[[int, int], bool] | None = None) -> None:
         self.text = text
-        self._skip = skip
+        self._skip = skip  # whether a span is to be left out (the layout's page furniture)
         self._genders: dict[str, str | None] = {}
 
     @cached_property
     def mentions(self) -> list[NameMention]:
-        skip = sorted(self._skip)
-        starts = [s for s, _ in skip]
-
-        def skipped(span: Span) -> bool:
-            i = bisect.bisect_left(starts, span[1]) - 1
-            return i >= 0 and skip[i][1] > span[0]
-
-        return [m for m in _scan(self.text) if not skip or not skipped(m.span)]
+        skip = self._skip
+        return [m for m in _scan(self.text) if skip is None or not skip(*m.span)]
 
     @cached_property
     def _starts(self) -> list[int]:
@@ -253,7 +245,7 @@ def _scan(text: str) -> Iterator[NameMention]:
             if mention is not None:
                 yield mention
             continue
-        tokens = [(run.start() + t.start(), run.start() + t.end()) for t in _TOKEN.finditer(word)]
+        tokens = word_spans(text, run.start(), run.end())
         for piece in _and_pieces(text, _sentence_pieces(text, tokens)):
             # A sentence's first word is capitalised whatever it is ('But', 'The', 'In', 'Mispronouncing'): no name.
             while len(piece) > 1 and _opening_word(text[piece[0][0] : piece[0][1]]):
@@ -300,14 +292,20 @@ def _opening_word(word: str) -> bool:
     return word in _OPENING or (len(word) > 5 and word.endswith(("ing", "ly")) and word[1:].islower())
 
 
+def _name_end(text: str, start: int, end: int) -> int:
+    """Where a run of name words ends as a name: before a full stop that ends the sentence (not an initial's or an
+    abbreviation's) and before a possessive ending."""
+    last = text[start:end].rsplit(None, 1)[-1]
+    if text[end - 1] == "." and len(last) > 2 and last[:-1].lower() not in SENTENCE_ABBREVIATIONS:
+        end -= 1
+    if text.endswith(("’s", "'s"), start, end):
+        end -= 2
+    return end
+
+
 def _mention(text: str, start: int, end: int) -> NameMention | None:
+    end = _name_end(text, start, end)
     written = text[start:end]
-    # A full stop after the last word ends the sentence, unless it is an initial or an abbreviation.
-    last = written.rsplit(None, 1)[-1]
-    if written.endswith(".") and len(last) > 2 and last[:-1].lower() not in SENTENCE_ABBREVIATIONS:
-        written, end = written[:-1], end - 1
-    if written.endswith(("’s", "'s")):
-        written, end = written[:-2], end - 2
     # Only a title of office or an honorific can split a run of capitalised words ('Puerto Rico Governor
     # Jenniffer Colón'); a run with neither is a name as it stands.
     lowered = written.lower().split()
@@ -318,7 +316,7 @@ def _mention(text: str, start: int, end: int) -> NameMention | None:
     name_words = written.split()
     while name_words and lowered[0] in HONORIFIC_TOKENS:
         name_words, lowered = name_words[1:], lowered[1:]
-    if not name_words or " ".join(lowered).strip(" .,") in PLACES or _ROLES_ONLY.issuperset(lowered):
+    if not name_words or is_place(" ".join(name_words)) or ROLE_WORDS.issuperset(lowered):
         return None
     kind = _kind(name_words, lowered, text, start)
     described = kind == "person" and (role is not None or bool(_APPOSITIVE_AFTER.match(text, end)))
@@ -327,11 +325,8 @@ def _mention(text: str, start: int, end: int) -> NameMention | None:
 
 def _single(text: str, start: int, end: int) -> NameMention | None:
     """A one-word name: a surname, an organization ('Hamas', 'NATO') or a capitalised common word."""
+    end = _name_end(text, start, end)
     word = text[start:end]
-    if word.endswith(".") and len(word) > 2 and word[:-1].lower() not in SENTENCE_ABBREVIATIONS:
-        word, end = word[:-1], end - 1
-    if word.endswith(("’s", "'s")):
-        word, end = word[:-2], end - 2
     low = word.lower()
     if not word or low in HONORIFIC_TOKENS or low in ROLE_WORDS or is_place(word):
         return None

@@ -97,7 +97,7 @@ def extract_claims(text: str, title: str | None = None) -> list[Claim]:
     # is the reporter's, not a speaker's. (The asked construction still claims its span, so nothing else takes it.)
     found = [f for f in found if f.speaker is not None]
     found.sort(key=lambda f: f.content[0])
-    claims = resolve_mentions(text, [_to_claim(page, f) for f in found], NameIndex(text, page.furniture))
+    claims = resolve_mentions(text, [_to_claim(page, f) for f in found], NameIndex(text, page.is_furniture))
     return unify_speakers(claims)
 
 
