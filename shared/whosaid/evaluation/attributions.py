@@ -30,6 +30,7 @@ from typing import Any
 from whosaid.evaluation.common import (
     ErrorSink,
     MatchCounts,
+    RunCounts,
     claim_record,
     context,
     grounding_errors,
@@ -43,27 +44,18 @@ _TRIM = " \t\r\n\u00a0.,;:!?()—–"
 
 
 @dataclass
-class EvalReport:
-    articles: int = 0
+class EvalReport(RunCounts):
     gold_attributions: int = 0
     gold_speech_acts: int = 0
-    predicted_claims: int = 0
     overlap: MatchCounts = field(default_factory=MatchCounts)
     strict: MatchCounts = field(default_factory=MatchCounts)
     speaker_checked: int = 0
     speaker_correct: int = 0
     furniture_claims: int = 0
-    grounding_failures: int = 0
-    failed_articles: int = 0
-    seconds: float = 0.0
 
     @property
     def speaker_accuracy(self) -> float:
         return self.speaker_correct / self.speaker_checked if self.speaker_checked else 0.0
-
-    @property
-    def grounding_precision(self) -> float:
-        return 1.0 - self.grounding_failures / self.predicted_claims if self.predicted_claims else 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,23 @@ class MatchCounts:
         )
 
 
-def one_to_one(scored: list[tuple[tuple[float, ...], int, int]]) -> list[tuple[int, int]]:
+@dataclass
+class RunCounts:
+    """What every evaluation counts, whatever its gold: articles read and failed, claims predicted, claims whose
+    spans do not slice the text to their fields, and the time it took."""
+
+    articles: int = 0
+    failed_articles: int = 0
+    predicted_claims: int = 0
+    grounding_failures: int = 0
+    seconds: float = 0.0
+
+    @property
+    def grounding_precision(self) -> float:
+        return 1.0 - self.grounding_failures / self.predicted_claims if self.predicted_claims else 1.0
+
+
+def one_to_one(scored: Sequence[tuple[tuple[float, ...], int, int]]) -> list[tuple[int, int]]:
     """Greedy one-to-one matching: (rank, prediction, gold) triples taken lowest rank first while neither side is
     used yet; returns (prediction, gold) index pairs."""
     used_predicted: set[int] = set()
@@ -134,6 +150,7 @@ def claim_record(claim: Claim) -> dict[str, Any]:
 __all__ = [
     "ErrorSink",
     "MatchCounts",
+    "RunCounts",
     "Span",
     "claim_record",
     "context",

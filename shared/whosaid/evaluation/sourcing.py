@@ -38,6 +38,7 @@ from typing import Any
 from whosaid.evaluation.common import (
     ErrorSink,
     MatchCounts,
+    RunCounts,
     Span,
     claim_record,
     context,
@@ -86,11 +87,8 @@ def tokens(value: str | None) -> list[str]:
 
 
 @dataclass
-class SourcingReport:
-    articles: int = 0
-    failed_articles: int = 0
+class SourcingReport(RunCounts):
     statements: int = 0
-    predicted_claims: int = 0
     statement: MatchCounts = field(default_factory=MatchCounts)
     speaker_right: MatchCounts = field(default_factory=MatchCounts)
     name_checked: int = 0
@@ -99,8 +97,6 @@ class SourcingReport:
     type_correct: int = 0
     title_checked: int = 0
     title_correct: int = 0
-    grounding_failures: int = 0
-    seconds: float = 0.0
 
     @property
     def name_accuracy(self) -> float:
@@ -113,10 +109,6 @@ class SourcingReport:
     @property
     def title_agreement(self) -> float:
         return self.title_correct / self.title_checked if self.title_checked else 0.0
-
-    @property
-    def grounding_precision(self) -> float:
-        return 1.0 - self.grounding_failures / self.predicted_claims if self.predicted_claims else 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
