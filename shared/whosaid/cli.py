@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from typing import IO, Any
 
 from pydantic import ValidationError
@@ -85,7 +86,7 @@ def _truncate(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
-def _columns(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """Left-aligned columns, each as wide as its widest cell, under a header and a rule."""
     widths = [max(len(h), *(len(r[k]) for r in rows)) if rows else len(h) for k, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
@@ -147,6 +148,11 @@ def _output(path: str | None) -> Iterator[IO[str]]:
         raise _UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     with handle:
         yield handle
+
+
+def _write_json_line(out: IO[str], record: dict[str, Any]) -> None:
+    """One JSON Lines record, non-ASCII text kept as written."""
+    out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def _progress(iterable: Any, total: int | None, desc: str) -> Any:
@@ -211,7 +217,7 @@ def _extract_batch(args: argparse.Namespace) -> int:
             except Exception as exc:
                 failures += 1
                 record = {"id": doc_id, "error": {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            _write_json_line(out, record)
             out.flush()
     if failures:
         print(f"error: {failures} of {len(numbered)} articles failed (see their 'error' lines)", file=sys.stderr)
@@ -244,7 +250,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         (evaluate_sourcing, format_sourcing_report) if gold_format == "sourcing" else (evaluate, format_report)
     )
     with _output(args.errors) if args.errors else nullcontext() as errors_out:
-        sink = (lambda record: errors_out.write(json.dumps(record, ensure_ascii=False) + "\n")) if errors_out else None
+        sink = partial(_write_json_line, errors_out) if errors_out else None
         report = score(
             docs,
             lambda article: extractor.extract(article).claims,
