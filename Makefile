@@ -37,11 +37,13 @@ test: install sam-cli lint
 run: install
 	$(PY) -m infra.local_stack
 
-# `make eval`: the rules extractor scored on both development sets (PolNeAR attributions, scu-dev sourcing), then
-# the eval-marked tests (grounding over every claim, the quality floors) on the same files.
+# `make eval`: the rules extractor scored on both development sets (PolNeAR attributions, scu-dev sourcing), the LLM
+# path's grounding under a noisy fake model over PolNeAR (infra/grounding_eval.py, held to its floors), then the
+# eval-marked tests (grounding over every claim, the quality floors) on the same files.
 eval: install
 	$(VENV)/bin/whosaid eval $(DATA) --extractor rules
 	$(VENV)/bin/whosaid eval $(SCU) --extractor rules
+	$(PY) -m infra.grounding_eval $(DATA) --check
 	WHOSAID_EVAL_DATA=$(abspath $(DATA)) WHOSAID_EVAL_SOURCING_DATA=$(abspath $(SCU)) \
 	  $(VENV)/bin/pytest -m eval -o addopts='-q -ra'
 

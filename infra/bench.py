@@ -5,6 +5,8 @@ Each row times one thing and a baseline doing comparable trivial work on the sam
 - cold imports: a fresh interpreter importing a code path, against a fresh interpreter doing nothing;
 - rules extraction: extracting an article, against tokenising the same text with one regex;
 - grounding: each tier (exact, normalised, fuzzy) against `str.find` of the same evidence;
+- llm: the LLM pipeline against a fake model of fixed latency (1 s): one chunk against a bare SDK request (its
+  ratio less one is the pipeline's own overhead; goal ≤ 2 %), and a 10-chunk article against one chunk (goal ≤ 1.5x);
 - rules throughput: articles per second of the rules extractor over the development set (`--data`, default
   ../shared/data/polnear-train.jsonl, `make bench DATA=...`) and over scu-dev (`--scu`), against articles per
   second of `re.findall(r"\w+", text)` over the same articles, and the ratio (rules time per article / regex time per
@@ -138,6 +140,58 @@ class Throughput:
     def spread(self) -> float:
         """How far apart the rules passes were: (slowest - fastest) / median."""
         return (max(self.rules) - min(self.rules)) / statistics.median(self.rules)
+
+
+LLM_LATENCY = 1.0  # seconds the fake model takes to answer every request
+
+
+def bench_llm(repeat: int) -> list[Row]:
+    """The LLM pipeline against a fake model that answers every request in LLM_LATENCY seconds (infra/fake_openai.py):
+    - one chunk: `extract()` of the seed article, against one bare SDK request to the same fake (the model's own
+      time and the HTTP round trip): the ratio less one is the pipeline's overhead (prompt, parsing, grounding);
+    - ten chunks: a 10-chunk article (WHOSAID_CHUNK_CHARS=1000, chunks asked concurrently up to
+      WHOSAID_MAX_CONCURRENCY, default 10), against the one-chunk article."""
+    import openai
+
+    from infra.fake_openai import Behaviour, FakeOpenAI, Recorded, model_claim, ok
+    from whosaid.config import Settings
+    from whosaid.extraction.llm import LLMExtractor
+    from whosaid.models import Article
+
+    seed = SEED.read_text(encoding="utf-8")
+    said = [m for m in re.finditer(r"(?m)^(?P<content>[^\n]{40,300}?), (?P<who>[^,\n]{3,40}) said", seed)]
+    claims = [model_claim(m["content"], m["who"], cue="said") for m in said][:10] or [model_claim(seed[:60], "Hamas")]
+    fake = FakeOpenAI().start()
+    try:
+
+        def answer(request: Recorded) -> Behaviour:
+            article = request.message("user")
+            return ok([c for c in claims if c["content"] in article], delay=LLM_LATENCY)
+
+        fake.responder = answer
+        one = LLMExtractor(Settings(openai_base_url=fake.base_url, extractor="llm"))
+        client = openai.OpenAI(api_key="x", base_url=fake.base_url, max_retries=0)
+        messages = [{"role": "user", "content": seed}]
+        bare = _median_time(lambda: client.chat.completions.create(model="m", messages=messages), repeat)  # type: ignore[arg-type]
+        single = _median_time(lambda: one.extract(Article(text=seed)), repeat)
+        # Ten paragraphs of about 900 characters (the seed's sentences, in order): one chunk each.
+        flowing = " ".join(seed.split()) + " "
+        pieces: list[str] = []
+        at = 0
+        while len(pieces) < 10:
+            cut = (flowing * 3).rfind(" ", 0, at + 900)
+            pieces.append((flowing * 3)[at:cut].strip())
+            at = cut + 1 if cut + 1 < len(flowing) * 2 else 0
+        long_text = "\n\n".join(pieces)
+        ten = LLMExtractor(Settings(openai_base_url=fake.base_url, extractor="llm", chunk_chars=1000))
+        chunks = ten.extract(Article(text=long_text)).usage.chunks
+        many = _median_time(lambda: ten.extract(Article(text=long_text)), repeat)
+    finally:
+        fake.stop()
+    return [
+        Row(f"llm: one chunk ({LLM_LATENCY:g}s model)", single, "bare SDK request", bare),
+        Row(f"llm: {chunks} chunks", many, "one chunk", single),
+    ]
 
 
 def load_texts(path: Path, limit: int | None = None) -> tuple[list[str], str]:
@@ -294,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
 
     text = SEED.read_text(encoding="utf-8")
     rows = bench_imports(args.repeat) + bench_rules(text, args.repeat) + bench_grounding(text, args.repeat)
+    rows += bench_llm(max(3, args.repeat // 2))
     throughput = [bench_throughput(args.data, args.passes, args.limit), bench_throughput(args.scu, args.passes)]
 
     width = max(len(r.name) for r in rows)

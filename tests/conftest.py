@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.fake_openai import FakeOpenAI
+from infra.fake_openai import FakeOpenAI
 from tests.service_support import FakeExtractor
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def _fake_openai_server() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def fake_openai(_fake_openai_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
-    """A local OpenAI-compatible server (tests/fake_openai.py), with an empty script and request log per test."""
+    """A local OpenAI-compatible server (infra/fake_openai.py), with an empty script and request log per test."""
     _fake_openai_server.reset()
     yield _fake_openai_server
     _fake_openai_server.reset()

@@ -9,12 +9,13 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from whosaid.deadlines import Deadline
 from whosaid.models import Article, Claim, ExtractionResult, Speaker, SpeakerType, Usage
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,11 +46,13 @@ class FakeExtractor:
         self.types = dict(types or {})
         self.roles = dict(roles or {})
         self.calls = 0
+        self.deadlines: list[Deadline | None] = []
         self._lock = threading.Lock()
 
-    def extract(self, article: Article) -> ExtractionResult:
+    def extract(self, article: Article, *, deadline: Deadline | None = None) -> ExtractionResult:
         with self._lock:
             self.calls += 1
+            self.deadlines.append(deadline)
         if self.delay:
             time.sleep(self.delay)
         if self.error is not None:
@@ -79,9 +82,11 @@ class LambdaContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:whosaid-test-ApiFunction"
     aws_request_id: str = "5a1f3c9e-0000-4000-8000-000000000000"
+    timeout_ms: int = 28_000  # the API function's Timeout; the clock starts when the context is made
+    started: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 28_000
+        return max(0, self.timeout_ms - int((time.monotonic() - self.started) * 1000))
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -139,8 +144,8 @@ class ApiResult:
     raw: str
 
 
-def invoke(event: dict[str, Any]) -> ApiResult:
-    response = api_handler().lambda_handler(event, LambdaContext())
+def invoke(event: dict[str, Any], context: LambdaContext | None = None) -> ApiResult:
+    response = api_handler().lambda_handler(event, context or LambdaContext())
     raw = response.get("body") or ""
     try:
         body = json.loads(raw) if raw else None

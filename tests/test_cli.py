@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.fake_openai import Behaviour, FakeOpenAI, ok
 from whosaid.cli import main
 from whosaid.config import get_settings
 
@@ -180,3 +181,41 @@ def test_installed_script_rules_path_does_not_import_openai(tmp_path: Path) -> N
     done = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "Ann Lee" in done.stdout
+
+
+def test_unexpected_errors_are_one_line_unless_debug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: object, article: object, **_: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("whosaid.extraction.rules.RulesExtractor.extract", broken)
+    path = write(tmp_path, "a.txt", ARTICLE)
+    assert main(["extract", path, "--extractor", "rules"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: internal_error: ZeroDivisionError: division by zero") and "Traceback" not in err
+    assert main(["extract", path, "--extractor", "rules", "--debug"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_an_endpoint_answering_something_else_is_a_clean_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fake_openai: FakeOpenAI
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    fake_openai.default = Behaviour(body=b'{"hello": "world"}')
+    assert main(["extract", write(tmp_path, "a.txt", ARTICLE), "--extractor", "llm"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: llm_bad_output: ") and "not a chat completion" in err and "Traceback" not in err
+
+
+def test_eval_with_the_llm_prints_tokens_and_cost_per_article(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fake_openai: FakeOpenAI
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    fake_openai.default = ok([], usage={"prompt_tokens": 1_000, "completion_tokens": 100, "total_tokens": 1_100})
+    assert main(["eval", gold_file(tmp_path), "--extractor", "llm"]) == 0
+    out = capsys.readouterr().out
+    lines = out[out.index("LLM usage") :].splitlines()
+    assert lines[1].split() == ["article", "requests", "prompt", "cached", "completion", "cost", "USD"]
+    assert lines[3].split() == ["1", "1", "1000", "0", "100", "0.000560"]  # 1000 x $0.40/M + 100 x $1.60/M
+    assert lines[-1].split()[0] == "total"

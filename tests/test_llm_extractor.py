@@ -1,4 +1,4 @@
-"""The LLM extractor through the real `openai` SDK over HTTP, against the local fake server (tests/fake_openai.py)."""
+"""The LLM extractor through the real `openai` SDK over HTTP, against the local fake server (infra/fake_openai.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import get_args
 
 import pytest
 
-from tests.fake_openai import Behaviour, FakeOpenAI, Recorded, model_claim, ok, status
+from infra.fake_openai import Behaviour, FakeOpenAI, Recorded, model_claim, ok, status
 from whosaid.config import Settings
 from whosaid.errors import ConfigurationError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
 from whosaid.extraction.llm import LLMExtractor
@@ -85,8 +85,12 @@ def test_success_grounds_claims_and_sends_a_strict_schema(fake_openai: FakeOpenA
         "prompt_tokens": 100,
         "completion_tokens": 20,
         "total_tokens": 120,
+        "cached_prompt_tokens": 0,
+        "unreported_usage": 0,
+        "estimated_cost_usd": 0.000072,  # 100 input tokens at $0.40/M + 20 output at $1.60/M (the defaults)
         "chunks": 1,
         "dropped_claims": 0,
+        "dropped_by_reason": {},
     }
 
     [request] = fake_openai.requests
@@ -94,6 +98,7 @@ def test_success_grounds_claims_and_sends_a_strict_schema(fake_openai: FakeOpenA
     assert request.headers["authorization"] == f"Bearer {API_KEY}"
     body = request.body
     assert body["model"] == "test-model" and body["temperature"] == 0
+    assert body["max_completion_tokens"] == 8192  # the explicit output budget (WHOSAID_LLM_OUTPUT_TOKENS)
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
     assert request.message("system") == SYSTEM_PROMPT
     assert f"<article>\n{ARTICLE}\n</article>" in request.message("user")
@@ -167,21 +172,32 @@ def test_refusal_raises_output_error(fake_openai: FakeOpenAI, settings: Settings
     assert len(fake_openai.requests) == 1  # a refusal is not re-asked
 
 
-def test_truncated_answer_is_split_and_retried_then_fails_when_too_small(
+def test_truncated_answer_is_retried_with_a_larger_budget_then_split_then_fails_when_too_small(
     fake_openai: FakeOpenAI, settings: Settings
 ) -> None:
+    cut_off = Behaviour(content='{"claims": [', finish_reason="length")
+    # Cut off once: asked again with the larger output budget, which is enough.
+    fake_openai.enqueue(cut_off)
+    fake_openai.default = ok([QASSEM])
+    result = _extract(settings, "Qassem said the talks went well. " + ARTICLE)
+    assert [r.body["max_completion_tokens"] for r in fake_openai.requests] == [8192, 32768]
+    assert [c.content for c in result.claims] == [QASSEM["content"]] and result.usage.requests == 2
+
+    # Cut off with both budgets: the chunk is halved and each half asked.
+    fake_openai.reset()
     long_text = ARTICLE + "\n".join(f"Filler paragraph {i} about the talks in Cairo." for i in range(20))
-    fake_openai.enqueue(Behaviour(content='{"claims": [', finish_reason="length"))
+    fake_openai.enqueue(cut_off, cut_off)
     fake_openai.default = ok([QASSEM])
     result = _extract(settings, long_text)
-    assert len(fake_openai.requests) == 3  # the cut-off answer, then one request per half
+    assert len(fake_openai.requests) == 4  # the cut-off answer, its larger retry, then one request per half
     assert [c.content for c in result.claims] == [QASSEM["content"]]  # found by both halves' replies: kept once
-    assert result.usage.requests == 3
+    assert result.usage.requests == 4
 
     fake_openai.reset()
-    fake_openai.default = Behaviour(content='{"claims": [', finish_reason="length")
-    with pytest.raises(LLMOutputError, match="cut off"):
+    fake_openai.default = cut_off
+    with pytest.raises(LLMOutputError, match=r"cut off.*WHOSAID_LLM_RETRY_OUTPUT_TOKENS"):
         _extract(settings, "Qassem said the talks went well.")
+    assert len(fake_openai.requests) == 2  # too short to split: the larger budget was its one more chance
 
 
 def test_article_telling_the_model_to_ignore_instructions_stays_data(

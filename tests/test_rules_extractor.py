@@ -629,3 +629,16 @@ def test_expressed_concern_keeps_the_complementiser_in_the_content() -> None:
     (claim,) = run("Several senators expressed concern that the deal would fail.").claims
     assert claim.cue == "expressed concern" and claim.content == "that the deal would fail"
     assert claim.speaker.type == "anonymous"
+
+
+def test_an_interrupted_quote_has_a_segment_per_piece() -> None:
+    text = (
+        "“We will rebuild the bridge before the winter,” Mayor Ann Lee said on Tuesday, “and we will pay for it "
+        "ourselves.”\n\nThe plan, officials said, would cost more than expected.\n\nThe council approved it."
+    )
+    quote, plan = run(text).claims[:2]
+    assert [text[s:e] for s, e in quote.content_segments or []] == [
+        "“We will rebuild the bridge before the winter,”",
+        "“and we will pay for it ourselves.”",
+    ]
+    assert [text[s:e] for s, e in plan.content_segments or []] == ["The plan", "would cost more than expected"]

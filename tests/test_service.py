@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from tests.fake_openai import Behaviour, FakeOpenAI
+from infra.fake_openai import Behaviour, FakeOpenAI
 from tests.service_support import FakeExtractor, api_event, bucket_keys, invoke, queue_messages, table_items
 from whosaid.config import get_settings
 from whosaid.errors import (

@@ -37,6 +37,7 @@ CONTRACT_ENVIRONMENT = {
     "WHOSAID_OPENAI_API_KEY_PARAMETER",
     "OPENAI_BASE_URL",
     "WHOSAID_MODEL",
+    "WHOSAID_LLM_RESPONSE_FORMAT",
     "WHOSAID_EXTRACTOR",
     "WHOSAID_ASYNC_THRESHOLD_CHARS",
     "POWERTOOLS_SERVICE_NAME",
@@ -122,6 +123,7 @@ def test_parameters_and_auth_switch(template: dict[str, Any]) -> None:
     }
     assert parameters["AuthMode"]["AllowedValues"] == ["API_KEY", "IAM"]
     assert parameters["Extractor"]["AllowedValues"] == ["auto", "llm", "rules"]
+    assert parameters["LlmResponseFormat"]["AllowedValues"] == ["json_schema", "json_object", "none"]
     assert parameters["OpenAIApiKeyParameter"]["Default"] == ""
     assert re.fullmatch(parameters["OpenAIApiKeyParameter"]["AllowedPattern"], "/whosaid/openai-api-key")
     # SAM needs the Fn::If in Api Auth resolved before it runs: the language extensions transform comes first.

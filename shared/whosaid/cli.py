@@ -1,7 +1,8 @@
 """The `whosaid` command line: extract an article's claims, a JSON-lines batch, or score against gold.
 
 Exit codes: 0 ok; 2 usage or input error (a message on stderr, no traceback); 1 extraction failure (for a batch:
-at least one article failed, each reported on its own output line).
+at least one article failed, each reported on its own output line) or an unexpected error, reported as
+`error: internal_error: …` (`--debug` adds the traceback).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import partial
@@ -17,7 +19,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from whosaid.errors import ConfigurationError, InvalidInputError, WhosaidError
-from whosaid.models import Article, ExtractionResult
+from whosaid.models import Article, Claim, ExtractionResult, Usage
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _ARTICLE_FIELDS = ("title", "url", "source", "published_at", "language")
@@ -249,17 +251,48 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     score, show = (
         (evaluate_sourcing, format_sourcing_report) if gold_format == "sourcing" else (evaluate, format_report)
     )
+    costs: list[Usage] = []  # one per extracted article, in order
+
+    def claims_of(article: Article) -> list[Claim]:
+        result = extractor.extract(article)
+        costs.append(result.usage)
+        return result.claims
+
     with _output(args.errors) if args.errors else nullcontext() as errors_out:
         sink = partial(_write_json_line, errors_out) if errors_out else None
         report = score(
             docs,
-            lambda article: extractor.extract(article).claims,
+            claims_of,
             limit=args.limit,
             progress=lambda items: _progress(items, total, "eval"),
             errors=sink,
         )
-    print(json.dumps(report.to_dict(), indent=2) if args.json else show(report))  # type: ignore[arg-type]
+    llm_costs = [usage for usage in costs if usage.extractor == "llm"]
+    if args.json:
+        figures = report.to_dict()
+        if llm_costs:
+            figures["usage_per_article"] = [usage.model_dump(mode="json") for usage in llm_costs]
+        print(json.dumps(figures, indent=2))
+    else:
+        print(show(report))  # type: ignore[arg-type]
+        if llm_costs:
+            print(format_costs(llm_costs))
     return EXIT_FAILED if report.failed_articles == report.articles else EXIT_OK
+
+
+def format_costs(usages: Sequence[Usage]) -> str:
+    """Tokens and estimated cost per article (LLM extractor), then the total."""
+    headers = ("article", "requests", "prompt", "cached", "completion", "cost USD")
+
+    def row(label: str, items: Sequence[Usage]) -> tuple[str, ...]:
+        cost = sum(u.estimated_cost_usd or 0.0 for u in items)
+        counts = (sum(u.requests for u in items), sum(u.prompt_tokens for u in items))
+        cached, completion = sum(u.cached_prompt_tokens for u in items), sum(u.completion_tokens for u in items)
+        return (label, str(counts[0]), str(counts[1]), str(cached), str(completion), f"{cost:.6f}")
+
+    rows = [row(str(i), [usage]) for i, usage in enumerate(usages, 1)]
+    rows.append(row("total", usages))
+    return "\n".join(["", "LLM usage (articles extracted without failure):", *_columns(headers, rows)])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -274,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--extractor", choices=extractors, default=None, help="default: WHOSAID_EXTRACTOR (auto)")
     ex.add_argument("--jsonl", metavar="IN.jsonl", help="one article object per line (doc_id or id, text, metadata)")
     ex.add_argument("-o", "--output", metavar="OUT", help="with --jsonl: write here instead of stdout")
+    ex.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
     ex.set_defaults(func=_cmd_extract)
 
     ev = sub.add_parser(
@@ -286,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--errors", metavar="FILE", help="write every miss, false positive and wrong speaker to FILE (JSON lines)"
     )
+    ev.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
     ev.set_defaults(func=_cmd_eval)
     return parser
 
@@ -303,6 +338,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug, not the user's input: one line, the traceback only when asked for
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"error: internal_error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", file=sys.stderr
+        )
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -21,10 +21,60 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     model: str = Field(default="gpt-4.1-mini", validation_alias="WHOSAID_MODEL")
-    llm_timeout_seconds: float = Field(default=25.0, gt=0, le=900, validation_alias="WHOSAID_LLM_TIMEOUT_SECONDS")
+    llm_timeout_seconds: float = Field(
+        default=25.0,
+        gt=0,
+        le=900,
+        validation_alias="WHOSAID_LLM_TIMEOUT_SECONDS",
+        description="Wall-clock limit of one LLM request, from connecting to the last byte of the answer.",
+    )
     llm_max_retries: int = Field(default=2, ge=0, le=10, validation_alias="WHOSAID_LLM_MAX_RETRIES")
+    extraction_deadline_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        le=3_600,
+        validation_alias="WHOSAID_EXTRACTION_DEADLINE_SECONDS",
+        description="Outside a Lambda function (CLI, batch, eval): the time one article's extraction may take, "
+        "retries and waits included. In a function the deadline is its remaining time less "
+        "WHOSAID_DEADLINE_MARGIN_SECONDS.",
+    )
+    deadline_margin_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        le=120,
+        validation_alias="WHOSAID_DEADLINE_MARGIN_SECONDS",
+        description="Time kept back from a function's remaining time to store the outcome.",
+    )
+    llm_response_format: Literal["json_schema", "json_object", "none"] = Field(
+        default="json_schema",
+        validation_alias="WHOSAID_LLM_RESPONSE_FORMAT",
+        description="json_schema: strict structured outputs; json_object or none (servers without strict JSON "
+        "schema): the schema goes in the instructions and the answer is validated locally.",
+    )
+    llm_output_tokens: int = Field(
+        default=8_192,
+        ge=256,
+        le=200_000,
+        validation_alias="WHOSAID_LLM_OUTPUT_TOKENS",
+        description="max_completion_tokens of a request.",
+    )
+    llm_retry_output_tokens: int = Field(
+        default=32_768,
+        ge=256,
+        le=200_000,
+        validation_alias="WHOSAID_LLM_RETRY_OUTPUT_TOKENS",
+        description="max_completion_tokens of the one retry of an answer cut off at its length limit (before the "
+        "chunk is split).",
+    )
+    # USD per million tokens, for Usage.estimated_cost_usd; defaults are OpenAI's list prices for gpt-4.1-mini.
+    price_input_per_mtok: float = Field(default=0.40, ge=0, validation_alias="WHOSAID_PRICE_INPUT_PER_MTOK")
+    price_cached_input_per_mtok: float = Field(
+        default=0.10, ge=0, validation_alias="WHOSAID_PRICE_CACHED_INPUT_PER_MTOK"
+    )
+    price_output_per_mtok: float = Field(default=1.60, ge=0, validation_alias="WHOSAID_PRICE_OUTPUT_PER_MTOK")
     chunk_chars: int = Field(default=12_000, ge=1_000, le=200_000, validation_alias="WHOSAID_CHUNK_CHARS")
-    max_concurrency: int = Field(default=4, ge=1, le=32, validation_alias="WHOSAID_MAX_CONCURRENCY")
+    # 10: an article at the size limit (100,000 characters) is at most 9 chunks of 12,000, all asked at once.
+    max_concurrency: int = Field(default=10, ge=1, le=32, validation_alias="WHOSAID_MAX_CONCURRENCY")
     fuzzy_threshold: float = Field(default=0.9, ge=0.5, le=1.0, validation_alias="WHOSAID_FUZZY_THRESHOLD")
 
     # --- AWS service (storage, queue, secrets) --------------------------------------------------------------------

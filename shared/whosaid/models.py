@@ -147,6 +147,12 @@ class Claim(BaseModel):
         default=None, description="Offsets of the speaker mention this claim is attached to ('he', 'the sources', ...)."
     )
     cue_span: Span | None = Field(default=None, description="Offsets of the cue.")
+    content_segments: list[Span] | None = Field(
+        default=None,
+        description="For a quotation in pieces (interrupted by its attribution, or shortened with an ellipsis): "
+        "the offsets of each piece, in order, inside content_span, which runs from the first to the last. "
+        "Absent for a content in one piece.",
+    )
     confidence: float = Field(default=1.0, ge=0.0, le=1.0, description="Extractor's confidence in the claim, 0..1.")
     grounding: GroundingMethod = Field(
         default="exact", description="How content_span was found in the text: exact | normalized | fuzzy."
@@ -159,6 +165,12 @@ class Claim(BaseModel):
             span = getattr(self, name)
             if span is not None and span[0] >= span[1]:
                 raise ValueError(f"{name} must have start < end, got {list(span)}")
+        if self.content_segments is not None:
+            ends = [self.content_span[0]]
+            for start, end in self.content_segments:
+                if not ends[-1] <= start < end <= self.content_span[1]:
+                    raise ValueError("content_segments must be ordered, disjoint spans inside content_span")
+                ends.append(end)
         return self
 
 
@@ -180,11 +192,31 @@ class Usage(BaseModel):
     prompt_tokens: int = Field(default=0, ge=0)
     completion_tokens: int = Field(default=0, ge=0)
     total_tokens: int = Field(default=0, ge=0)
+    cached_prompt_tokens: int = Field(
+        default=0, ge=0, description="Prompt tokens the provider served from its prompt cache (billed lower)."
+    )
+    unreported_usage: int = Field(
+        default=0,
+        ge=0,
+        description="Requests whose token counts the endpoint did not report or reported as garbage (counted as 0).",
+    )
+    estimated_cost_usd: float | None = Field(
+        default=None,
+        ge=0,
+        description="Estimated cost in USD from the configured prices per million tokens (WHOSAID_PRICE_*); "
+        "None for the rules extractor.",
+    )
     chunks: int = Field(default=1, ge=1, description="How many pieces the article was split into.")
     dropped_claims: int = Field(
         default=0,
         ge=0,
-        description="Claims the extractor proposed that could not be grounded in the text and were dropped.",
+        description="Claims the extractor proposed and dropped: not found in the text, a speaker the article does "
+        "not support, a field over its limit, or past the claims limit of a chunk (see dropped_by_reason).",
+    )
+    dropped_by_reason: dict[str, int] = Field(
+        default_factory=dict,
+        description="dropped_claims by reason: ungrounded, unsupported_speaker, oversized, over_claim_limit, "
+        "repeated (the same claim listed twice, word for word).",
     )
 
 

@@ -82,7 +82,9 @@ def post_article(
         Literal["sync", "async"], Query(description="sync (default) extracts now; async queues the work.")
     ] = "sync",
 ) -> Response[ArticleWithClaimsResponse | AcceptedResponse]:
-    outcome = get_article_service().submit(article, mode=mode)
+    service = get_article_service()
+    # Over before the function is: the article is stored failed (llm_timeout) rather than left pending.
+    outcome = service.submit(article, mode=mode, deadline=service.deadline_for(app.lambda_context))
     if outcome.status == "accepted":
         url = _status_url(outcome.article.article_id)
         return _json(202, AcceptedResponse(article=outcome.article, status_url=url), headers={"Location": url})

@@ -9,14 +9,16 @@ from __future__ import annotations
 from typing import Literal, Protocol
 
 from whosaid.config import Settings, get_settings
+from whosaid.deadlines import Deadline
 from whosaid.models import Article, ExtractionResult
 
 
 class Extractor(Protocol):
     name: Literal["rules", "llm"]
 
-    def extract(self, article: Article) -> ExtractionResult:
-        """Return the article's claims, every span grounded in `article.text`."""
+    def extract(self, article: Article, *, deadline: Deadline | None = None) -> ExtractionResult:
+        """Return the article's claims, every span grounded in `article.text`, by `deadline` (LLMTimeoutError, with
+        the usage so far, when it passes; default: WHOSAID_EXTRACTION_DEADLINE_SECONDS from now)."""
         ...
 
 
@@ -34,8 +36,4 @@ def get_extractor(choice: Literal["auto", "llm", "rules"] | None = None, setting
     return RulesExtractor()
 
 
-def extract(article: Article, choice: Literal["auto", "llm", "rules"] | None = None) -> ExtractionResult:
-    return get_extractor(choice).extract(article)
-
-
-__all__ = ["Extractor", "extract", "get_extractor"]
+__all__ = ["Extractor", "get_extractor"]

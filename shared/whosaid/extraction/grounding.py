@@ -3,7 +3,8 @@ a model.
 
 Three tiers, tried in order, each only when the previous one finds nothing:
 1. exact: the evidence occurs verbatim;
-2. normalized: it occurs once quote marks, dashes, whitespace runs and letter case are made uniform on both sides;
+2. normalized: it occurs once quote marks, dashes, whitespace runs and letter case are made uniform and invisible
+   (control and format) characters dropped on both sides;
    a map from normalised to raw offsets gives the span in the text exactly as submitted;
 3. fuzzy: the best approximate alignment (rapidfuzz) scoring at least the threshold, snapped to word boundaries.
 When the evidence occurs several times, the occurrence nearest the claim's context wins.
@@ -11,14 +12,17 @@ When the evidence occurs several times, the occurrence nearest the claim's conte
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from whosaid.extraction.spans import strip_span
+from whosaid.extraction.spans import quote_segments, strip_span
 from whosaid.models import Claim, GroundingMethod, QuoteType, Speaker, SpeakerType, Stance
 
 # Normalisation folds look-alike characters onto one ASCII form. Every entry maps one character to one character so
@@ -54,14 +58,20 @@ class GroundedSpan:
 @dataclass(frozen=True)
 class _Normalized:
     text: str
-    raw_index: list[int]  # raw_index[i] = offset in the raw text of normalised character i
+    raw_index: array[int]  # raw_index[i] = offset in the raw text of normalised character i (8 bytes each)
 
 
-@lru_cache(maxsize=256)  # the article is normalised once, not once per claim
+@lru_cache(maxsize=8)
+def _normalized_article(text: str) -> _Normalized:
+    """The article normalised once, not once per claim. Only article text is cached: never a model's string, which
+    could be any size (an answer's 20 MB field would otherwise stay in memory with its offset map)."""
+    return _normalize(text)
+
+
 def _normalize(raw: str) -> _Normalized:
     """Fold quote marks and dashes, collapse whitespace runs to one space and lower-case, keeping an offset map."""
     chars: list[str] = []
-    index: list[int] = []
+    index = array("q")
     previous_space = False
     for i, ch in enumerate(raw.translate(_FOLD)):
         if ch.isspace():
@@ -71,6 +81,8 @@ def _normalize(raw: str) -> _Normalized:
             chars.append(" ")
             index.append(i)
             continue
+        if not ch.isprintable():
+            continue  # control and format characters (zero-width, bidi, mojibake's C1 codes) are invisible: skipped
         previous_space = False
         # lower() can lengthen a character (e.g. "İ" -> "i̇"): each produced character maps to the same raw offset.
         for low in ch.lower():
@@ -128,8 +140,10 @@ def candidates(
     *,
     window: tuple[int, int] | None = None,
     exclude: tuple[int, int] | None = None,
+    normalized_only: bool = False,
 ) -> tuple[GroundingMethod, list[tuple[int, int]]]:
-    """Every exact occurrence of `evidence`, or failing that every normalised one (method, raw spans).
+    """Every exact occurrence of `evidence`, or failing that (or with `normalized_only`) every normalised one
+    (method, raw spans).
 
     The normalised tier also forgives the edges of a quotation: `"No deal."` finds `“No deal,” he said` (the
     words must still match; the span then covers the quotation marks as the article has them).
@@ -138,11 +152,12 @@ def candidates(
     if not needle:
         return "exact", []
     lo, hi = window or (0, len(text))
-    spans = [(lo + s, lo + s + len(needle)) for s in _occurrences(text[lo:hi], needle)]
-    spans = _keep(text, spans, len(needle), exclude)
-    if spans:
-        return "exact", spans
-    norm = _normalize(text)
+    if not normalized_only:
+        spans = [(lo + s, lo + s + len(needle)) for s in _occurrences(text[lo:hi], needle)]
+        spans = _keep(text, spans, len(needle), exclude)
+        if spans:
+            return "exact", spans
+    norm = _normalized_article(text)
     norm_needle = _normalize(needle).text.strip()
     if not norm_needle:
         return "normalized", []
@@ -150,7 +165,7 @@ def candidates(
     raw = [(s, e) for s, e in raw if s >= lo and e <= hi]
     spans = _keep(text, raw, len(needle), exclude)
     core = _EDGES.sub("", needle)
-    if spans or core == needle or len(core) < MIN_FUZZY_CHARS:
+    if spans or core == needle or not _WORD.search(core):
         return "normalized", spans
     _, core_spans = candidates(text, core, window=window, exclude=exclude)
     quoted = needle[0] in _QUOTES or needle[-1] in _QUOTES
@@ -176,25 +191,32 @@ def _mid_word(text: str, i: int) -> bool:
     return 0 < i < len(text) and bool(_WORD.match(text[i - 1]) and _WORD.match(text[i]))
 
 
+# A fuzzy alignment's edges are tried this many words either way: a changed word can pull the window off its place.
+_EDGE_WORDS = 3
+
+
 def _snap(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Variants of [start, end) moved to word boundaries: grown outwards and shrunk inwards."""
-    grow_s, grow_e = start, end
-    while _mid_word(text, grow_s):
-        grow_s -= 1
-    while _mid_word(text, grow_e):
-        grow_e += 1
-    shrink_s, shrink_e = start, end
-    while shrink_s < shrink_e and _mid_word(text, shrink_s):
-        shrink_s += 1
-    while shrink_e > shrink_s and _mid_word(text, shrink_e):
-        shrink_e -= 1
-    variants = [(grow_s, grow_e), (shrink_s, grow_e), (grow_s, shrink_e), (shrink_s, shrink_e)]
-    trimmed = [strip_span(text, s, e) for s, e in variants]
-    return [(s, e) for s, e in trimmed if s < e]
+    """Spans at word boundaries around [start, end): each edge moved to the word boundaries up to _EDGE_WORDS words
+    either way (the best scoring one is kept by the caller)."""
+    reach = 24 * _EDGE_WORDS
+    lo, hi = max(0, start - reach), min(len(text), end + reach)
+    tokens = [m.span() for m in _TOKEN.finditer(text, lo, hi)]
+    if not tokens:
+        return []
+    first = min(range(len(tokens)), key=lambda k: abs(tokens[k][0] - start))
+    last = min(range(len(tokens)), key=lambda k: abs(tokens[k][1] - end))
+    starts = [tokens[k][0] for k in range(max(0, first - _EDGE_WORDS), min(len(tokens), first + _EDGE_WORDS + 1))]
+    ends = [tokens[k][1] for k in range(max(0, last - _EDGE_WORDS), min(len(tokens), last + _EDGE_WORDS + 1))]
+    # A word's end before the punctuation stuck to it too ("weeks" of "weeks.").
+    ends += [e - len(text[s:e]) + len(text[s:e].rstrip(_TRAILING_PUNCTUATION)) for s, e in tokens if e in ends]
+    return sorted({strip_span(text, s, e) for s in starts for e in ends if s < e})
+
+
+_TOKEN = re.compile(r"[^\s]+")
 
 
 def _fuzzy(text: str, evidence: str, threshold: float, near: Near) -> GroundedSpan | None:
-    norm = _normalize(text)
+    norm = _normalized_article(text)
     needle = _normalize(evidence).text.strip()
     if len(needle) < MIN_FUZZY_CHARS or not norm.text:
         return None
@@ -204,8 +226,8 @@ def _fuzzy(text: str, evidence: str, threshold: float, near: Near) -> GroundedSp
         # Look near the context first so that a repeated passage resolves to the nearby occurrence.
         lo, hi = (near, near) if isinstance(near, int) else near
         raw_lo, raw_hi = max(0, lo - 2 * len(needle)), hi + 2 * len(needle)
-        n_lo = next((i for i, r in enumerate(norm.raw_index) if r >= raw_lo), len(norm.text))
-        n_hi = next((i for i, r in enumerate(norm.raw_index) if r >= raw_hi), len(norm.text))
+        n_lo = bisect.bisect_left(norm.raw_index, raw_lo)  # raw_index ascends
+        n_hi = bisect.bisect_left(norm.raw_index, raw_hi)
         if n_hi - n_lo >= len(needle):
             regions.insert(0, (n_lo, n_hi))
     for lo, hi in regions:
@@ -240,7 +262,7 @@ def ground(
     """
     method, spans = candidates(text, evidence, window=window, exclude=exclude)
     if spans:
-        start, end = min(spans, key=lambda span: (_distance(*span, near), span[0]))
+        start, end = min(spans, key=lambda span: (_distance(span[0], span[1], near), span[0]))
         return GroundedSpan(start, end, method, 1.0)
     if not allow_fuzzy:
         return None
@@ -260,6 +282,22 @@ def _shift(near: int | tuple[int, int], by: int) -> int | tuple[int, int]:
 
 # How far from its content a speaker mention or cue is looked for: attributions sit next to what they attribute.
 ATTRIBUTION_WINDOW = 400
+# The pieces of a quotation shortened with an ellipsis lie in order, each at most this far after the one before.
+ELLIPSIS_GAP = 600
+# Fuzzy candidates are looked for around at most this many occurrences of the speaker mention and the cue.
+MAX_FUZZY_ANCHORS = 12
+_ELLIPSIS = re.compile(r"\s*(?:\.{3,}|…|(?<!\w)\. \. \.)\s*")
+
+
+@dataclass(frozen=True)
+class _Located:
+    """A candidate place for a content: its span, how it was found, and its pieces when it is in several."""
+
+    start: int
+    end: int
+    method: GroundingMethod
+    score: float = 1.0
+    segments: tuple[tuple[int, int], ...] | None = None
 
 
 def ground_claim(
@@ -275,56 +313,206 @@ def ground_claim(
     stance: Stance,
     near: Near,
     threshold: float,
+    taken: Sequence[tuple[int, int]] = (),
 ) -> Claim | None:
     """A model's claim as a grounded `Claim` (extractor "llm"), or None when its content is not in the text.
 
-    A direct quote is kept only on an exact or normalised match: a quotation must be what the article says.
-    Among repeated occurrences of the content, the one with the speaker mention and cue closest by wins, then the
-    one nearest `near` (the chunk the claim came from).
+    Tiers, each tried only when the one before finds nothing:
+    1. the content (exact, then normalised), and the content without the trailing punctuation a copy often adds or
+       changes ("… off." for "… off," he said), as one set of candidates;
+    2. a quotation shortened with an ellipsis, piece by piece: every piece exact or normalised, in order, each within
+       ELLIPSIS_GAP of the one before;
+    3. fuzzy, except for a direct quote: a quotation must be what the article says.
+    Among candidates, the one with the speaker mention and cue closest by wins, then one no earlier claim of the
+    chunk holds (`taken`: the same sentence quoted twice is two claims), then the one nearest `near`.
     """
-    method, spans = candidates(text, content)
-    grounded: GroundedSpan | None
-    if spans:
-        mentions = [m for m in (speaker_mention, cue) if m and m.strip()]
-
-        def context_distance(span: tuple[int, int]) -> tuple[int, int, int]:
-            lo, hi = max(0, span[0] - ATTRIBUTION_WINDOW), min(len(text), span[1] + ATTRIBUTION_WINDOW)
-            total = 0
-            for mention in mentions:
-                _, found = candidates(text, mention, window=(lo, hi), exclude=span)
-                total += min((_distance(s, e, span) for s, e in found), default=ATTRIBUTION_WINDOW)
-            return total, _distance(*span, near), span[0]
-
-        start, end = min(spans, key=context_distance) if len(spans) > 1 else spans[0]
-        grounded = GroundedSpan(start, end, method, 1.0)
-    elif quote_type == "direct":
-        return None  # an unmatched direct quote is never kept, however close a fuzzy match is
-    else:
-        grounded = ground(text, content, near=near, threshold=threshold)
-    if grounded is None:
+    mentions = [m for m in (speaker_mention, cue) if m and m.strip()]
+    rank = _ranking(text, mentions, near, taken)
+    found = _whole(text, content) or _pieces(text, content)
+    if not found and quote_type != "direct":
+        found = _fuzzy_near_attribution(text, content, threshold, near, mentions)
+    if not found:
         return None
-    content_span = (grounded.start, grounded.end)
-    window = (max(0, grounded.start - ATTRIBUTION_WINDOW), min(len(text), grounded.end + ATTRIBUTION_WINDOW))
+    best = min(found, key=lambda located: _order(rank((located.start, located.end)), located))
+    content_span = (best.start, best.end)
+    window = (max(0, best.start - ATTRIBUTION_WINDOW), min(len(text), best.end + ATTRIBUTION_WINDOW))
     cue_span = _attribution_span(text, cue, content_span, content_span, window)
     # The speaker is looked for next to the cue ("Cruz noted", "he said"), not merely next to the content.
     anchor = cue_span or content_span
     speaker_span = _attribution_span(text, speaker_mention or speaker_name, anchor, content_span, window)
     if speaker_span is None and speaker_mention and speaker_name != speaker_mention:
         speaker_span = _attribution_span(text, speaker_name, anchor, content_span, window)
+    segments = list(best.segments) if best.segments else None
+    if segments is None:
+        # An interrupted quotation copied whole ('"…," he said, "…"'): its pieces are what surrounds the attribution.
+        segments = quote_segments(text, content_span, [s for s in (speaker_span, cue_span) if s])
     name = speaker_name.strip() or (speaker_mention or "").strip() or "unknown source"
     return Claim(
         speaker=Speaker(name=name, type=speaker_type, role=(speaker_role or "").strip() or None),
         cue=cue.strip() or (text[cue_span[0] : cue_span[1]] if cue_span else ""),
-        content=text[grounded.start : grounded.end],
+        content=text[best.start : best.end],
         quote_type=quote_type,
         stance=stance,
         content_span=content_span,
         speaker_span=speaker_span,
         cue_span=cue_span,
-        confidence=round(grounded.score, 3),
-        grounding=grounded.method,
+        content_segments=segments,
+        confidence=round(best.score, 3),
+        grounding=best.method,
         extractor="llm",
     )
+
+
+def _ranking(
+    text: str, mentions: list[str], near: Near, taken: Sequence[tuple[int, int]]
+) -> Callable[[tuple[int, int]], tuple[int, int, bool, int, int]]:
+    """The sort key of a candidate span: how it sits with its attribution (see `_attribution_fit`), then whether an
+    earlier claim holds it, then its distance to `near`."""
+
+    def rank(span: tuple[int, int]) -> tuple[int, int, bool, int, int]:
+        flaws, distance = _attribution_fit(text, mentions, span)
+        return flaws, distance, span in taken, _distance(*span, near), span[0]
+
+    return rank
+
+
+_METHOD_ORDER = {"exact": 0, "normalized": 1, "fuzzy": 2}
+
+
+def _order(rank: tuple[int, int, bool, int, int], located: _Located) -> tuple[int, ...]:
+    """The rank with exactness as the tie-break between equally well attributed places."""
+    flaws, distance, held, near, start = rank
+    return flaws, distance, held, _METHOD_ORDER[located.method], near, start
+
+
+# Where one sentence ends and another starts, or a paragraph does.
+_SENTENCE_BREAK = re.compile(r"[.!?][\"”’)]*\s+[\"“‘(]*[A-Z]|\n")
+# Occurrences of each mention looked at around a candidate: the nearest few are the only plausible ones.
+_NEAREST = 4
+
+
+def _attribution_fit(text: str, mentions: list[str], span: tuple[int, int]) -> tuple[int, int]:
+    """How well a candidate place fits its speaker mention and cue: (flaws, distance). The attribution is the pair
+    of a mention occurrence and a cue occurrence nearest each other and the candidate, taken as one block: "the
+    other, impassioned in defending me" fits the "me" after the cue, not the one before the speaker. Flaws: each
+    mention not found within ATTRIBUTION_WINDOW (which also counts as that far away), and a sentence or paragraph
+    break between the candidate and its attribution."""
+    if not mentions:
+        return 0, 0
+    lo, hi = max(0, span[0] - ATTRIBUTION_WINDOW), min(len(text), span[1] + ATTRIBUTION_WINDOW)
+    found = []
+    for mention in mentions:
+        spans = candidates(text, mention, window=(lo, hi), exclude=span)[1]
+        found.append(sorted(spans, key=lambda s: _distance(s[0], s[1], span))[:_NEAREST])
+    absent = sum(1 for spans in found if not spans)
+    missing = ATTRIBUTION_WINDOW * absent
+    present = [spans for spans in found if spans]
+    if not present:
+        return absent, missing
+    best: tuple[int, int] | None = None
+    for combination in _combinations(present):
+        block = (min(s for s, _ in combination), max(e for _, e in combination))
+        spread = sum(_distance(a[0], a[1], b) for a, b in itertools.pairwise(combination))
+        # The gap with the characters on either side: a break is a period and the capital after it.
+        gap = text[max(0, block[1] - 1) : span[0] + 1] if block[1] <= span[0] else text[span[1] - 2 : block[0] + 1]
+        # The nearer end of the attribution counts twice: a content attaches to the words right beside it.
+        fit = (absent + bool(_SENTENCE_BREAK.search(gap)), 2 * _distance(*block, span) + spread + missing)
+        if best is None or fit < best:
+            best = fit
+    assert best is not None
+    return best
+
+
+def _combinations(groups: list[list[tuple[int, int]]]) -> list[tuple[tuple[int, int], ...]]:
+    combos: list[tuple[tuple[int, int], ...]] = [()]
+    for group in groups:
+        combos = [(*combo, item) for combo in combos for item in group]
+    return combos
+
+
+def _whole(text: str, content: str) -> list[_Located]:
+    """Every exact or normalised occurrence of the content, and of the content without the trailing punctuation
+    a copy adds or changes ("… is off." for "… is off," he said): the right place is then chosen among them all."""
+    method, spans = candidates(text, content)
+    found = [_Located(s, e, method) for s, e in spans]
+    if method == "exact":
+        # A retouched copy can match another place exactly ('"Hope"' where the article quotes “Hope” and a tweet
+        # "Hope"): the normalised occurrences compete too, and exactness only breaks a tie.
+        held = set(spans)
+        found += [
+            _Located(s, e, "normalized")
+            for s, e in candidates(text, content, normalized_only=True)[1]
+            if (s, e) not in held
+        ]
+    stripped = content.strip()
+    core = stripped.rstrip(_TRAILING_PUNCTUATION)
+    if core == stripped or not _WORD.search(core):
+        return found
+    held = {(f.start, f.end) for f in found}
+    for s, e in candidates(text, core)[1]:
+        after = e
+        while after < len(text) and text[after] in _TRAILING_PUNCTUATION:
+            after += 1
+        if text[e:after].strip() == stripped[len(core) :].strip():
+            e = after  # the article has the same punctuation: it belongs to the content
+        if (s, e) not in held:
+            held.add((s, e))
+            found.append(_Located(s, e, "exact" if text[s:e] == stripped else "normalized"))
+    return found
+
+
+_TRAILING_PUNCTUATION = " \t\n,.;:!?…"
+
+
+def _pieces(text: str, content: str) -> list[_Located]:
+    """A quotation shortened with an ellipsis, found piece by piece: chains of exact or normalised matches, in order
+    and close together, one chain per occurrence of the first piece."""
+    pieces = [p for p in _ELLIPSIS.split(content.strip()) if _WORD.search(p)]
+    if len(pieces) < 2:
+        return []
+    first_method, firsts = candidates(text, pieces[0])
+    chains: list[_Located] = []
+    for first in firsts:
+        segments, methods = [first], {first_method}
+        for piece in pieces[1:]:
+            after = segments[-1][1]
+            method, spans = candidates(text, piece, window=(after, min(len(text), after + ELLIPSIS_GAP + len(piece))))
+            if not spans:
+                break
+            segments.append(min(spans))
+            methods.add(method)
+        else:
+            method = "exact" if methods == {"exact"} else "normalized"
+            chains.append(_Located(segments[0][0], segments[-1][1], method, 1.0, tuple(segments)))
+    # Chains that end alike differ in where the first piece was found: the nearest one ('"That would be ... right"'
+    # is not '"That would be you?" he asked. "That would be me ... right"').
+    tightest: dict[int, _Located] = {}
+    for chain in chains:
+        if chain.end not in tightest or chain.start > tightest[chain.end].start:
+            tightest[chain.end] = chain
+    return list(tightest.values())
+
+
+def _fuzzy_near_attribution(
+    text: str, content: str, threshold: float, near: Near, mentions: list[str]
+) -> list[_Located]:
+    """Fuzzy candidates around each occurrence of the speaker mention and cue (in the chunk), and the best match
+    near the chunk: ranked afterwards like every other tier's candidates."""
+    found: list[_Located] = []
+    best = ground(text, content, near=near, threshold=threshold)
+    if best is not None:
+        found.append(_Located(best.start, best.end, best.method, best.score))
+    lo, hi = (0, len(text)) if near is None else ((near, near) if isinstance(near, int) else near)
+    anchors: list[tuple[int, int]] = []
+    for mention in mentions:
+        anchors += candidates(text, mention, window=(lo, hi))[1]
+    reach = ATTRIBUTION_WINDOW + len(content)
+    for s, e in sorted(set(anchors))[:MAX_FUZZY_ANCHORS]:
+        window = (max(0, s - reach), min(len(text), e + reach))
+        located = ground(text, content, near=(s, e), threshold=threshold, window=window)
+        if located is not None and all((f.start, f.end) != (located.start, located.end) for f in found):
+            found.append(_Located(located.start, located.end, located.method, located.score))
+    return found
 
 
 def _attribution_span(

@@ -1,32 +1,38 @@
-"""The LLM extractor: any OpenAI-compatible chat completions endpoint, structured output, grounded in code.
+"""The LLM extractor: any OpenAI-compatible chat completions endpoint, its answer validated and grounded in code.
 
-This is the only module that imports `openai` (over a second to import); `get_extractor` imports it lazily.
-The SDK's own retries (with backoff, honouring Retry-After) cover 429, 5xx, timeouts and connection errors; this
-module adds one targeted re-ask for output that fails validation, splits a chunk whose answer was cut off, and maps
-every failure onto a typed `ExtractionError`. Offsets never come from the model: see grounding.py.
+This module and llm_endpoint.py are the only ones that import `openai` (over a second to import); `get_extractor`
+imports them lazily. The endpoint module makes each request within the extraction's deadline; this one asks per
+chunk, re-asks once for output that fails validation, retries a cut-off answer once with a larger output budget
+(then splits the chunk), bounds and cleans every field the model sent, and keeps only claims whose content and
+speaker the article supports. Offsets never come from the model: see grounding.py.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from typing import Any
+from collections import Counter
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 
-import openai
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from whosaid.config import Settings
-from whosaid.errors import (
-    ConfigurationError,
-    ExtractionError,
-    LLMOutputError,
-    LLMTimeoutError,
-    LLMUnavailableError,
-    WhosaidError,
-)
+from whosaid.deadlines import Deadline
+from whosaid.errors import LLMOutputError, LLMTimeoutError, WhosaidError
 from whosaid.extraction.chunking import Chunk, chunk_text, split_in_two
-from whosaid.extraction.grounding import ground_claim, spans_overlap
+from whosaid.extraction.grounding import candidates, ground_claim, spans_overlap
+from whosaid.extraction.llm_endpoint import ChatEndpoint
+from whosaid.extraction.llm_output import (
+    MAX_CLAIMS_PER_CHUNK,
+    MAX_FIELD_CHARS,
+    ModelClaim,
+    ModelOutput,
+    TokenCounts,
+    clean,
+    describe,
+    parse_claims,
+    schema_instructions,
+)
 from whosaid.extraction.prompt import (
     SYSTEM_PROMPT,
     build_reask_message,
@@ -35,43 +41,27 @@ from whosaid.extraction.prompt import (
     preceding_context,
 )
 from whosaid.extraction.speakers import split_role_name, unify_speakers
-from whosaid.models import Article, Claim, ExtractionResult, QuoteType, SpeakerType, Stance, Usage
+from whosaid.models import Article, Claim, ExtractionResult, Usage
 
 logger = logging.getLogger(__name__)
 
-# Local OpenAI-compatible servers (Ollama, vLLM, llama.cpp) ignore the key, but the SDK insists on one.
-PLACEHOLDER_API_KEY = "not-needed"
-# A chunk whose answer was cut off (finish_reason "length") is halved and retried at most this many times.
+# A chunk whose answer was cut off even with the larger output budget is halved at most this many times.
 MAX_SPLITS = 2
+# A piece shorter than this is not split further: its claims would not fit in half the answer either.
+MIN_SPLIT_CHARS = 400
 # Claims from different chunks whose spans overlap by this share of the longer span are one claim.
 DUPLICATE_OVERLAP = 0.8
 # The re-ask repeats the model's invalid reply so it can fix it; a longer reply is left out to save tokens.
 MAX_ECHOED_REPLY_CHARS = 8_000
-
-
-# The response schema. Docstrings would travel in every request as schema descriptions: comments instead.
-# Strict structured outputs: every field required (role nullable), enums closed, no offsets (grounding finds them).
-class ModelClaim(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    speaker: str
-    speaker_type: SpeakerType
-    speaker_role: str | None
-    speaker_mention: str
-    cue: str
-    content: str
-    quote_type: QuoteType
-    stance: Stance
-
-
-class ModelOutput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    claims: list[ModelClaim]
+# Mentions that name nobody by themselves: a speaker name the article lacks cannot fall back to one of these.
+_PRONOUNS = frozenset(
+    {"he", "she", "they", "it", "we", "i", "you", "him", "her", "them", "his", "hers", "its", "their", "our"}
+    | {"this", "that", "these", "those"}
+)
 
 
 class _Truncated(Exception):
-    """The model's answer hit its length limit."""
+    """The model's answer hit its length limit, even with the larger budget."""
 
 
 class _Tally:
@@ -79,27 +69,48 @@ class _Tally:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.requests = self.prompt_tokens = self.completion_tokens = self.total_tokens = self.dropped = 0
+        self.requests = self.unreported = 0
+        self.tokens = Counter[str]()
+        self.dropped = Counter[str]()
 
-    def add(self, *, requests: int = 0, usage: dict[str, Any] | None = None, dropped: int = 0) -> None:
-        usage = usage or {}
+    def request_sent(self) -> None:
         with self._lock:
-            self.requests += requests
-            self.prompt_tokens += int(usage.get("prompt_tokens") or 0)
-            self.completion_tokens += int(usage.get("completion_tokens") or 0)
-            self.total_tokens += int(usage.get("total_tokens") or 0)
-            self.dropped += dropped
+            self.requests += 1
 
+    def add_tokens(self, counts: TokenCounts) -> None:
+        with self._lock:
+            if not counts.reported:
+                self.unreported += 1
+            self.tokens.update(
+                prompt=counts.prompt, completion=counts.completion, total=counts.total, cached=counts.cached
+            )
 
-def _describe(error: ValidationError, limit: int = 10) -> str:
-    """A compact list of what failed validation, for the re-ask and the final error (no input values echoed)."""
-    lines = []
-    for item in error.errors(include_url=False, include_input=False)[:limit]:
-        where = ".".join(str(part) for part in item["loc"]) or "(root)"
-        lines.append(f"- {where}: {item['msg']}")
-    if error.error_count() > limit:
-        lines.append(f"- … and {error.error_count() - limit} more")
-    return "\n".join(lines)
+    def drop(self, reason: str, count: int = 1) -> None:
+        with self._lock:
+            self.dropped[reason] += count
+
+    def usage(self, settings: Settings, chunks: int) -> Usage:
+        with self._lock:
+            prompt, cached, completion = self.tokens["prompt"], self.tokens["cached"], self.tokens["completion"]
+            cost = (
+                (prompt - cached) * settings.price_input_per_mtok
+                + cached * settings.price_cached_input_per_mtok
+                + completion * settings.price_output_per_mtok
+            ) / 1_000_000
+            return Usage(
+                extractor="llm",
+                model=settings.model,
+                requests=self.requests,
+                prompt_tokens=prompt,
+                completion_tokens=completion,
+                total_tokens=self.tokens["total"],
+                cached_prompt_tokens=cached,
+                unreported_usage=self.unreported,
+                estimated_cost_usd=round(cost, 6),
+                chunks=max(1, chunks),
+                dropped_claims=sum(self.dropped.values()),
+                dropped_by_reason=dict(self.dropped),
+            )
 
 
 class LLMExtractor:
@@ -109,197 +120,180 @@ class LLMExtractor:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
-        if not key:
-            if not settings.openai_base_url:
-                raise ConfigurationError(
-                    "The LLM extractor needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local OpenAI-compatible server)."
-                )
-            key = PLACEHOLDER_API_KEY
-        self._client = openai.OpenAI(
-            api_key=key,
-            base_url=settings.openai_base_url or None,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-        )
+        self._endpoint = ChatEndpoint(settings)
+        self._strict = settings.llm_response_format == "json_schema"
+        # One system message for every article and chunk, byte for byte, so the provider's prompt cache applies.
+        self.system_message = SYSTEM_PROMPT if self._strict else SYSTEM_PROMPT + schema_instructions()
 
     # --- public ---------------------------------------------------------------------------------------------------
-    def extract(self, article: Article) -> ExtractionResult:
+    def extract(self, article: Article, *, deadline: Deadline | None = None) -> ExtractionResult:
+        deadline = deadline or Deadline.after(self._settings.extraction_deadline_seconds)
         text = article.text
         chunks = chunk_text(text, self._settings.chunk_chars)
         tally = _Tally()
-        claims: list[Claim] = []
-        workers = max(1, min(self._settings.max_concurrency, len(chunks)))
-        try:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whosaid-llm") as pool:
-                futures = [pool.submit(self._extract_chunk, text, chunk, tally, 0) for chunk in chunks]
-                done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-                for future in pending:
-                    future.cancel()  # one chunk failed: the article fails, so don't start the others
-                for future in futures:
-                    if future in done:
-                        claims.extend(future.result())  # re-raises the first chunk's error
-        except WhosaidError as error:
-            # The pool has finished every started chunk, so the tally is what the failed attempt cost.
-            error.usage = self._usage(tally, chunks)
-            raise
-        # One name per entity across chunks ("Qassem" -> "Hazem Qassem"), by the module the rules path uses.
-        return ExtractionResult.from_claims(unify_speakers(_merge(claims)), self._usage(tally, chunks))
-
-    def _usage(self, tally: _Tally, chunks: list[Chunk]) -> Usage:
-        return Usage(
-            extractor="llm",
-            model=self._settings.model,
-            requests=tally.requests,
-            prompt_tokens=tally.prompt_tokens,
-            completion_tokens=tally.completion_tokens,
-            total_tokens=tally.total_tokens,
-            chunks=max(1, len(chunks)),
-            dropped_claims=tally.dropped,
+        cancelled = threading.Event()  # set when the article fails: chunks still running stop at their next step
+        pool = ThreadPoolExecutor(
+            max_workers=max(1, min(self._settings.max_concurrency, len(chunks))), thread_name_prefix="whosaid-llm"
         )
+        try:
+            futures = [pool.submit(self._extract_chunk, text, c, tally, deadline, cancelled, 0) for c in chunks]
+            done, pending = wait(futures, timeout=deadline.remaining(), return_when=FIRST_EXCEPTION)
+            _raise_first_failure([f for f in futures if f in done])
+            if pending:
+                raise LLMTimeoutError("The extraction ran out of time before the LLM endpoint answered every part.")
+            claims = [claim for future in futures for claim in future.result()]
+        except WhosaidError as error:
+            error.usage = tally.usage(self._settings, len(chunks))  # what the attempt had cost so far
+            raise
+        finally:
+            cancelled.set()
+            # Never wait here: a request still in flight past the deadline ends by itself (its own time limit).
+            pool.shutdown(wait=False, cancel_futures=True)
+        # One name per entity across chunks ("Qassem" -> "Hazem Qassem"), by the module the rules path uses.
+        return ExtractionResult.from_claims(unify_speakers(_merge(claims)), tally.usage(self._settings, len(chunks)))
 
     # --- one chunk ------------------------------------------------------------------------------------------------
-    def _extract_chunk(self, text: str, chunk: Chunk, tally: _Tally, depth: int) -> list[Claim]:
+    def _extract_chunk(
+        self, text: str, chunk: Chunk, tally: _Tally, deadline: Deadline, cancelled: threading.Event, depth: int
+    ) -> list[Claim]:
         user = build_user_message(
             chunk.text, known_speakers=names_in(text[: chunk.start]), context=preceding_context(text, chunk.start)
         )
-        messages: list[dict[str, str]] = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": user},
-        ]
+        messages = [{"role": "system", "content": self.system_message}, {"role": "user", "content": user}]
         try:
-            output = self._ask(messages, tally)
+            output = self._ask(messages, tally, deadline, cancelled)
         except _Truncated:
-            if depth >= MAX_SPLITS or len(chunk.text) < 2 * 200:
+            halves = split_in_two(chunk) if depth < MAX_SPLITS and len(chunk.text) >= MIN_SPLIT_CHARS else [chunk]
+            if len(halves) < 2:
                 raise LLMOutputError(
-                    "The model's answer was cut off at its length limit even for a small piece of the article "
-                    f"({len(chunk.text)} characters); try a model with a larger output limit."
+                    "The model's answer was cut off at its length limit even with "
+                    f"WHOSAID_LLM_RETRY_OUTPUT_TOKENS={self._settings.llm_retry_output_tokens} for a piece of "
+                    f"{len(chunk.text)} characters; raise it, or use a model with a larger output limit."
                 ) from None
             # Half the text means about half the claims to write out: retry the halves.
             logger.info("llm answer truncated; splitting a %d-character chunk", len(chunk.text))
-            halves = split_in_two(chunk)
-            if len(halves) < 2:
-                raise LLMOutputError("The model's answer was cut off at its length limit.") from None
-            return [claim for half in halves for claim in self._extract_chunk(text, half, tally, depth + 1)]
+            return [
+                c for half in halves for c in self._extract_chunk(text, half, tally, deadline, cancelled, depth + 1)
+            ]
+        return self._ground(text, chunk, output.claims, tally)
 
-        claims: list[Claim] = []
-        dropped = 0
-        for proposed in output.claims:
-            name, role = _name_and_role(proposed)
-            claim = ground_claim(
-                text,
-                content=proposed.content,
-                speaker_name=name,
-                speaker_type=proposed.speaker_type,
-                speaker_role=role,
-                speaker_mention=proposed.speaker_mention,
-                cue=proposed.cue,
-                quote_type=proposed.quote_type,
-                stance=proposed.stance,
-                near=(chunk.start, chunk.end),
-                threshold=self._settings.fuzzy_threshold,
+    def _ask(
+        self, messages: list[dict[str, str]], tally: _Tally, deadline: Deadline, cancelled: threading.Event
+    ) -> ModelOutput:
+        """The parsed model output, after at most one re-ask carrying the validation errors and at most one retry
+        of a cut-off answer with the larger output budget."""
+        budget = self._settings.llm_output_tokens
+        reasked = False
+        while True:
+            answer = self._endpoint.complete(
+                messages, max_tokens=budget, deadline=deadline, cancelled=cancelled, on_attempt=tally.request_sent
             )
-            if claim is None:
-                dropped += 1
-            else:
-                claims.append(claim)
-        tally.add(dropped=dropped)
-        return claims
-
-    def _ask(self, messages: list[dict[str, str]], tally: _Tally) -> ModelOutput:
-        """The parsed model output, after at most one re-ask carrying the validation errors."""
-        for attempt in (1, 2):
-            raw = self._call(messages)
-            body = _json_body(raw)
-            tally.add(requests=raw.retries_taken + 1, usage=body.get("usage"))
-            reply = ""
-            try:
-                completion = raw.parse()
-            except openai.LengthFinishReasonError:
-                raise _Truncated from None
-            except openai.ContentFilterFinishReasonError:
-                raise LLMOutputError("The model's answer was blocked by the endpoint's content filter.") from None
-            except ValidationError as error:
-                errors = _describe(error)
-                reply = _reply_text(body)
-            else:
-                if not completion.choices:
-                    raise LLMOutputError("The LLM endpoint returned no choices.")
-                message = completion.choices[0].message
-                if message.refusal:
-                    raise LLMOutputError(f"The model refused to extract claims: {message.refusal[:300]}")
-                if message.parsed is not None:
-                    return message.parsed
+            tally.add_tokens(answer.tokens)
+            if answer.finish_reason == "length":
+                if budget < self._settings.llm_retry_output_tokens:
+                    budget = self._settings.llm_retry_output_tokens
+                    logger.info("llm answer truncated; asking again with max_completion_tokens=%d", budget)
+                    continue
+                raise _Truncated
+            if answer.finish_reason == "content_filter":
+                raise LLMOutputError("The model's answer was blocked by the endpoint's content filter.")
+            if answer.refusal:
+                raise LLMOutputError(f"The model refused to extract claims: {clean(answer.refusal) or 'no reason'}")
+            reply = answer.content or ""
+            if not reply.strip():
                 errors = "- (root): the reply was empty"
-            logger.warning("llm output failed validation (attempt %d): %s", attempt, errors.replace("\n", " "))
-            if attempt == 2:
+            else:
+                try:
+                    return parse_claims(reply, strict=self._strict)
+                except ValidationError as error:
+                    errors = describe(error)
+            logger.warning("llm output failed validation: %s", errors.replace("\n", " "))
+            if reasked:
                 raise LLMOutputError(f"The model's output failed validation after a re-ask:\n{errors}")
+            reasked = True
             if reply and len(reply) <= MAX_ECHOED_REPLY_CHARS:
                 messages = [*messages, {"role": "assistant", "content": reply}]
             messages = [*messages, {"role": "user", "content": build_reask_message(errors)}]
-        raise AssertionError("unreachable")
 
-    def _call(self, messages: list[dict[str, str]]) -> Any:
-        """One chat completion (the SDK retries 429/5xx/timeouts itself), API errors mapped to ours."""
-        settings = self._settings
-        retries = f"after {settings.llm_max_retries} retries"
-        try:
-            return self._client.chat.completions.with_raw_response.parse(
-                model=settings.model,
-                messages=messages,  # type: ignore[arg-type]
-                response_format=ModelOutput,
-                temperature=0,
+    def _ground(self, text: str, chunk: Chunk, proposed: list[ModelClaim], tally: _Tally) -> list[Claim]:
+        """The proposed claims the article supports, each bounded, cleaned and grounded; the rest counted."""
+        if len(proposed) > MAX_CLAIMS_PER_CHUNK:
+            tally.drop("over_claim_limit", len(proposed) - MAX_CLAIMS_PER_CHUNK)
+            proposed = proposed[:MAX_CLAIMS_PER_CHUNK]
+        claims: list[Claim] = []
+        earlier: dict[tuple[str | None, ...], list[Claim]] = {}  # claims by what the model wrote, word for word
+        for model_claim in proposed:
+            key = tuple(clean(value, limit=len(chunk.text)) for value in model_claim.model_dump().values())
+            if len(model_claim.content) > len(chunk.text) or len(model_claim.speaker) > MAX_FIELD_CHARS:
+                tally.drop("oversized")
+                continue
+            mention = clean(model_claim.speaker_mention)
+            speaker = _supported_speaker(text, clean(model_claim.speaker), mention)
+            if speaker is None:
+                tally.drop("unsupported_speaker")
+                continue
+            name, role = _name_and_role(speaker, clean(model_claim.speaker_role), model_claim.speaker_type)
+            if role is not None and not candidates(text, role)[1]:
+                role = None  # a role the article never gives is the model's invention
+            claim = ground_claim(
+                text,
+                content=model_claim.content,
+                speaker_name=name,
+                speaker_type=model_claim.speaker_type,
+                speaker_role=role,
+                speaker_mention=mention,
+                cue=clean(model_claim.cue) or "",
+                quote_type=model_claim.quote_type,
+                stance=model_claim.stance,
+                near=(chunk.start, chunk.end),
+                threshold=self._settings.fuzzy_threshold,
+                taken=[c.content_span for c in claims],
             )
-        except openai.APITimeoutError:
-            raise LLMTimeoutError(
-                f"The LLM endpoint did not answer within {settings.llm_timeout_seconds:g}s ({retries})."
-            ) from None
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as error:
-            # The body may echo part of the key: it is not repeated here.
-            raise ConfigurationError(
-                f"The LLM endpoint refused the credentials (HTTP {error.status_code}): check OPENAI_API_KEY."
-            ) from None
-        except openai.NotFoundError:
-            raise ConfigurationError(
-                f"The LLM endpoint has no model {settings.model!r} or no chat completions API (HTTP 404): "
-                "check WHOSAID_MODEL and OPENAI_BASE_URL."
-            ) from None
-        except openai.RateLimitError:
-            raise LLMUnavailableError(f"The LLM endpoint kept rate-limiting requests (HTTP 429 {retries}).") from None
-        except openai.APIConnectionError:
-            raise LLMUnavailableError(f"Could not connect to the LLM endpoint ({retries}).") from None
-        except openai.APIStatusError as error:
-            if error.status_code >= 500:
-                raise LLMUnavailableError(
-                    f"The LLM endpoint kept failing (HTTP {error.status_code} {retries})."
-                ) from None
-            raise ExtractionError(
-                f"The LLM endpoint rejected the request (HTTP {error.status_code}): {_api_message(error)}"
-            ) from None
+            if claim is None:
+                tally.drop("ungrounded")
+            elif _repeated(text, claim, earlier.get(key, [])):
+                tally.drop("repeated")
+            else:
+                claims.append(claim)
+                earlier.setdefault(key, []).append(claim)
+        return claims
 
 
-def _json_body(raw: Any) -> dict[str, Any]:
-    try:
-        body = raw.http_response.json()
-    except ValueError:
-        raise LLMOutputError("The LLM endpoint answered with something that is not JSON.") from None
-    if not isinstance(body, dict):
-        raise LLMOutputError("The LLM endpoint answered with JSON that is not a chat completion.")
-    return body
+# A claim repeated word for word is another claim where the article repeats this much text before or after it.
+REPEAT_CONTEXT_CHARS = 30
 
 
-def _reply_text(body: dict[str, Any]) -> str:
-    try:
-        return str(body["choices"][0]["message"]["content"] or "")
-    except (KeyError, IndexError, TypeError):
-        return ""
+def _repeated(text: str, claim: Claim, same: list[Claim]) -> bool:
+    """Whether a claim the model wrote word for word before is that claim again (models repeat themselves). It is
+    another claim only where the article repeats the words around it too (a summary above the full text, a lede
+    printed twice): the REPEAT_CONTEXT_CHARS before it, or after it, read the same as at the earlier place."""
+    return any(
+        other.content_span == claim.content_span or _around(text, claim).isdisjoint(_around(text, other))
+        for other in same
+    )
 
 
-def _api_message(error: Any) -> str:
-    """The endpoint's own error message, shortened (for 4xx other than auth, where no key is echoed)."""
-    body = error.body
-    message = body.get("message") if isinstance(body, dict) else None
-    return str(message or error.message)[:300]
+def _around(text: str, claim: Claim) -> set[tuple[str, str]]:
+    start, end = claim.content_span
+    before, after = text[max(0, start - REPEAT_CONTEXT_CHARS) : start], text[end : end + REPEAT_CONTEXT_CHARS]
+    return {("before", " ".join(before.split())), ("after", " ".join(after.split()))}
+
+
+def _raise_first_failure(done: list[Future[list[Claim]]]) -> None:
+    for future in done:
+        error = future.exception()
+        if error is not None:
+            raise error
+
+
+def _supported_speaker(text: str, name: str | None, mention: str | None) -> str | None:
+    """The speaker's name if the article writes it (normalised as content grounding does), else its mention when
+    that is in the article and names someone (not "he"), else None: a speaker the article does not support."""
+    if name and candidates(text, name)[1]:
+        return name
+    if mention and mention.lower() not in _PRONOUNS and candidates(text, mention)[1]:
+        return mention
+    return None
 
 
 def _merge(claims: list[Claim]) -> list[Claim]:
@@ -322,15 +316,15 @@ def _duplicate(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return spans_overlap(a, b) * shorter >= DUPLICATE_OVERLAP * longer
 
 
-def _name_and_role(proposed: ModelClaim) -> tuple[str, str | None]:
-    """The model's speaker name and role, a title glued onto a person's name moved to the role by the speakers
-    module, as on the rules path: "Turkish Foreign Minister Mevlüt Çavuşoğlu" -> "Mevlüt Çavuşoğlu", role
-    "Turkish Foreign Minister"; "Mr. Trump" -> "Trump". Only a person's name is split ("General Motors" and
-    "Justice Department" stay whole); a role the model gave is kept."""
-    name = " ".join(proposed.speaker.split()).strip(" ,;:")
-    role = " ".join((proposed.speaker_role or "").split()).strip(" ,;:") or None
-    if proposed.speaker_type != "person" or not name:
-        return name or proposed.speaker, role
+def _name_and_role(name: str, role: str | None, speaker_type: str) -> tuple[str, str | None]:
+    """A title glued onto a person's name moved to the role by the speakers module, as on the rules path:
+    "Turkish Foreign Minister Mevlüt Çavuşoğlu" -> "Mevlüt Çavuşoğlu", role "Turkish Foreign Minister";
+    "Mr. Trump" -> "Trump". Only a person's name is split ("General Motors" and "Justice Department" stay whole);
+    a role the model gave is kept. Edge punctuation the model left on either is removed."""
+    name = name.strip(" ,;:") or name
+    role = (role or "").strip(" ,;:") or None
+    if speaker_type != "person":
+        return name, role
     title, bare = split_role_name(name)
     if not bare or bare == name:
         return name, role

@@ -40,6 +40,37 @@ def strip_leading(text: str, start: int, end: int) -> int:
     return start
 
 
+_JOINERS = " \t\n,;:—–-"
+
+
+def quote_segments(text: str, content: Span, holes: Iterable[Span]) -> list[Span] | None:
+    """The pieces of a content interrupted by its own attribution ('"We will fight," he said, "to the end."'): the
+    content less the stretch from the first to the last hole (speaker, cue) inside it, and less the commas and
+    spaces joining them. None when no hole lies strictly inside the content."""
+    inside = [h for h in holes if content[0] < h[0] and h[1] < content[1]]
+    if not inside:
+        return None
+    left, right = min(h[0] for h in inside), max(h[1] for h in inside)
+    while left > content[0] and text[left - 1] in _JOINERS:
+        left -= 1
+    while right < content[1] and text[right] in _JOINERS:
+        right += 1
+    if text[content[0]] in _OPENING and text[content[1] - 1] in _CLOSING:
+        # A quotation's pieces are what is inside the quote marks: '"…," he said on Tuesday, "…"' leaves out
+        # "on Tuesday" too.
+        opening = next((i for i in range(right, content[1]) if text[i] in _OPENING and text[i - 1] in _JOINERS), -1)
+        closing = max(text.rfind(q, content[0] + 1, left) for q in _CLOSING)
+        if opening >= 0 and closing >= 0:
+            left, right = closing + 1, opening
+    if left <= content[0] or right >= content[1]:
+        return None
+    return [(content[0], left), (right, content[1])]
+
+
+_OPENING = "“\"‘'«„"
+_CLOSING = "”\"’'»“"
+
+
 def words(text: str, start: int, end: int) -> list[Span]:
     """The whitespace-separated tokens of text[start:end], as spans."""
     return [m.span() for m in _TOKEN.finditer(text, start, end)]

@@ -51,6 +51,7 @@ class Ingestor:
     def __init__(self, service: ArticleService, *, idempotency_table_name: str) -> None:
         self.service = service
         self.s3 = aws_client("s3")
+        self._context: LambdaContext | None = None  # the current invocation's, for its deadline
         self.idempotency_config = IdempotencyConfig(
             event_key_jmespath=IDEMPOTENCY_KEY,
             raise_on_no_idempotency_key=True,
@@ -66,6 +67,7 @@ class Ingestor:
         )(self._ingest_object)
 
     def handle_batch(self, event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+        self._context = context
         if context is not None:
             # An invocation that dies mid-object then leaves its idempotency record "in progress" only until its
             # own deadline, so the retry is not refused as a concurrent duplicate.
@@ -108,7 +110,7 @@ class Ingestor:
     @tracer.capture_method
     def extract_pending(self, article_id: str) -> None:
         logger.info("extracting pending article", extra={"article_id": article_id})
-        self.service.process_pending(article_id)
+        self.service.process_pending(article_id, deadline=self.service.deadline_for(self._context))
         metrics.add_metric(name="AsyncExtractions", unit=MetricUnit.Count, value=1)
 
     @tracer.capture_method
@@ -121,7 +123,9 @@ class Ingestor:
         article = article_from_object(ref.key, body)
         # Synchronous: this is already the asynchronous path (the service still queues articles above its
         # async threshold, which this function then picks up as an extract_article message).
-        outcome = self.service.submit(article, origin=ref.origin(), mode="sync")
+        outcome = self.service.submit(
+            article, origin=ref.origin(), mode="sync", deadline=self.service.deadline_for(self._context)
+        )
         article_id = outcome.article.article_id
         logger.info("object ingested", extra={"article_id": article_id, "status": outcome.status})
         metrics.add_metric(name="ArticlesIngested", unit=MetricUnit.Count, value=1)

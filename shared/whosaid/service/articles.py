@@ -28,6 +28,7 @@ from typing import Literal, NoReturn
 from aws_lambda_powertools.metrics import MetricUnit
 
 from whosaid.config import Settings
+from whosaid.deadlines import Deadline
 from whosaid.errors import (
     ConfigurationError,
     ExtractionError,
@@ -141,8 +142,12 @@ class ArticleService:
         wait_seconds: float = WAIT_SECONDS,
         poll_seconds: float = POLL_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
+        deadline_margin_seconds: float = 3.0,
+        extraction_deadline_seconds: float = 300.0,
     ) -> None:
         self.store = store
+        self.deadline_margin_seconds = deadline_margin_seconds
+        self.extraction_deadline_seconds = extraction_deadline_seconds
         self.queue = queue
         self._extractor_factory = extractor_factory
         self.async_threshold_chars = async_threshold_chars
@@ -166,21 +171,40 @@ class ArticleService:
             queue=WorkQueue(settings.queue_url),
             extractor_factory=extractor_factory or ExtractorProvider(settings, key_source),
             async_threshold_chars=settings.async_threshold_chars,
+            deadline_margin_seconds=settings.deadline_margin_seconds,
+            extraction_deadline_seconds=settings.extraction_deadline_seconds,
+        )
+
+    def deadline_for(self, context: object | None) -> Deadline:
+        """An extraction's deadline in a function invoked with `context` (a LambdaContext): its remaining time less
+        the margin to store the outcome; WHOSAID_EXTRACTION_DEADLINE_SECONDS from now without one."""
+        return Deadline.for_invocation(
+            context,  # type: ignore[arg-type]  # anything with get_remaining_time_in_millis, or None
+            margin=self.deadline_margin_seconds,
+            default=self.extraction_deadline_seconds,
         )
 
     # --- submitting -------------------------------------------------------------------------------------------
 
     @tracer.capture_method(capture_response=False)
     def submit(
-        self, article: Article, *, origin: dict[str, object] | None = None, mode: SubmitMode = "sync"
+        self,
+        article: Article,
+        *,
+        origin: dict[str, object] | None = None,
+        mode: SubmitMode = "sync",
+        deadline: Deadline | None = None,
     ) -> SubmitOutcome:
-        """Extract and store an article once. Large articles, and mode="async", go through the queue."""
+        """Extract and store an article once, the extraction over by `deadline` (else marked failed, llm_timeout).
+        Large articles, and mode="async", go through the queue."""
         try:
-            return self._submit(article, origin=origin, mode=mode)
+            return self._submit(article, origin=origin, mode=mode, deadline=deadline)
         except ConfigurationError as exc:
             raise public_error(exc) from exc
 
-    def _submit(self, article: Article, *, origin: dict[str, object] | None, mode: SubmitMode) -> SubmitOutcome:
+    def _submit(
+        self, article: Article, *, origin: dict[str, object] | None, mode: SubmitMode, deadline: Deadline | None
+    ) -> SubmitOutcome:
         if mode == "sync" and len(article.text) > self.async_threshold_chars:
             mode = "async"
         article_id = article_id_for_text(article.text)
@@ -193,7 +217,7 @@ class ArticleService:
                 article, article_id, now=utc_timestamp(), lease_seconds=lease, origin=origin, queued=queued
             )
             if lease_id:
-                return self._run(article, article_id, mode, lease_id)
+                return self._run(article, article_id, mode, lease_id, deadline)
             record = self.store.get_article(article_id)  # lost the race to a concurrent submission
             if record is None:
                 raise StorageError(f"article {article_id} could not be stored; try again")
@@ -202,21 +226,21 @@ class ArticleService:
         # Failed, or its worker died: take it over.
         lease_id = self.store.acquire(article_id, now=utc_timestamp(), lease_seconds=lease, queued=queued)
         if lease_id:
-            return self._run(article, article_id, mode, lease_id)
+            return self._run(article, article_id, mode, lease_id, deadline)
         if mode == "async":
             return SubmitOutcome("accepted", record)
         return self._wait_for(article_id)
 
     @tracer.capture_method(capture_response=False)
-    def process_pending(self, article_id: str) -> SubmitOutcome:
+    def process_pending(self, article_id: str, *, deadline: Deadline | None = None) -> SubmitOutcome:
         """Extract an article stored pending (an async POST or a large article); idempotent under redelivery."""
         logger.append_keys(article_id=article_id)
         try:
-            return self._process_pending(article_id)
+            return self._process_pending(article_id, deadline)
         except ConfigurationError as exc:
             raise public_error(exc) from exc
 
-    def _process_pending(self, article_id: str) -> SubmitOutcome:
+    def _process_pending(self, article_id: str, deadline: Deadline | None) -> SubmitOutcome:
         record = self._require(article_id)
         if record.status == "complete":
             return self._existing(record)
@@ -231,11 +255,13 @@ class ArticleService:
         except WhosaidError as exc:
             # e.g. its body is gone: the article is marked failed, not left pending with nobody to extract it
             _reraise(self._mark_failed(article_id, lease_id, exc), exc)
-        return self._extract_and_store(article, article_id, lease_id)
+        return self._extract_and_store(article, article_id, lease_id, deadline)
 
-    def _run(self, article: Article, article_id: str, mode: SubmitMode, lease_id: str) -> SubmitOutcome:
+    def _run(
+        self, article: Article, article_id: str, mode: SubmitMode, lease_id: str, deadline: Deadline | None
+    ) -> SubmitOutcome:
         if mode == "sync":
-            return self._extract_and_store(article, article_id, lease_id)
+            return self._extract_and_store(article, article_id, lease_id, deadline)
         try:
             self.queue.request_extraction(article_id)
         except WhosaidError as exc:
@@ -243,11 +269,13 @@ class ArticleService:
         metrics.add_metric(name="ArticlesQueued", unit=MetricUnit.Count, value=1)
         return SubmitOutcome("accepted", self._require(article_id))
 
-    def _extract_and_store(self, article: Article, article_id: str, lease_id: str) -> SubmitOutcome:
+    def _extract_and_store(
+        self, article: Article, article_id: str, lease_id: str, deadline: Deadline | None
+    ) -> SubmitOutcome:
         started = time.perf_counter()
         try:
             record = self._require(article_id)
-            result = self._extractor_factory().extract(article)
+            result = self._extractor_factory().extract(article, deadline=deadline or self.deadline_for(None))
         except WhosaidError as exc:
             _reraise(self._mark_failed(article_id, lease_id, exc), exc)
         except Exception as exc:

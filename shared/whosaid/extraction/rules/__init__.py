@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from whosaid.deadlines import Deadline
 from whosaid.extraction.coreference import resolve_mentions, unify_speakers
 from whosaid.extraction.mentions import parse_mention
 from whosaid.extraction.names import NameIndex
@@ -30,7 +31,7 @@ from whosaid.extraction.rules.headlines import find_headline_statements
 from whosaid.extraction.rules.passive import find_passive
 from whosaid.extraction.rules.reported import find_reported
 from whosaid.extraction.rules.text import Layout, layout
-from whosaid.extraction.spans import Span
+from whosaid.extraction.spans import Span, quote_segments
 from whosaid.models import Article, Claim, ExtractionResult, QuoteType, Speaker, Usage
 
 # A finder reads the page, the spans earlier stages reserved, and what they found.
@@ -85,7 +86,8 @@ class RulesExtractor:
 
     name = "rules"
 
-    def extract(self, article: Article) -> ExtractionResult:
+    def extract(self, article: Article, *, deadline: Deadline | None = None) -> ExtractionResult:
+        # No deadline to watch: the rules take milliseconds, well inside any function's time.
         claims = extract_claims(article.text, article.title)
         return ExtractionResult.from_claims(claims, Usage(extractor="rules"))
 
@@ -158,6 +160,7 @@ def _to_claim(page: Layout, f: Found) -> Claim:
         content_span=f.content,
         speaker_span=f.speaker,
         cue_span=f.cue,
+        content_segments=quote_segments(text, f.content, [f.cue, *([f.speaker] if f.speaker else [])]),
         confidence=0.9 if f.kind in ("direct", "transcript") else 0.7,
         grounding="exact",
         extractor="rules",

@@ -1,8 +1,9 @@
-"""A local OpenAI-compatible server for offline tests: POST /v1/chat/completions with scripted behaviours.
+"""A local OpenAI-compatible server: POST /v1/chat/completions with scripted behaviours, for the tests, the
+noisy-model grounding evaluation (infra/grounding_eval.py) and the LLM benchmarks (infra/bench.py).
 
-Tests queue behaviours (a JSON answer, an HTTP error with Retry-After, malformed or schema-invalid content, a
-refusal, a truncated answer, a slow answer) or install a responder that picks one from the request; the server
-records every request it receives so tests can check what the real `openai` SDK actually sent.
+Callers queue behaviours (a JSON answer, an HTTP error with Retry-After, malformed or schema-invalid content, a
+refusal, a truncated answer, a slow or trickling answer, any raw body) or install a responder that picks one from
+the request; the server records every request it receives so callers can check what the real `openai` SDK sent.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ class Behaviour:
     finish_reason: str = "stop"
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
-    usage: dict[str, int] = field(
-        default_factory=lambda: {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
-    )
+    usage: Any = field(default_factory=lambda: {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120})
     error_body: dict[str, Any] | None = None
+    body: bytes | None = None  # sent as is instead of a completion (not JSON, JSON of another shape, huge ...)
+    trickle: float = 0.0  # seconds between the body's bytes, after the headers
 
 
 def ok(claims: list[dict[str, Any]] | None = None, **kwargs: Any) -> Behaviour:
@@ -152,22 +153,33 @@ class FakeOpenAI:
                         }
                         self._send(behaviour.status, body, behaviour.headers)
                         return
-                    self._send(200, fake._completion(recorded, behaviour), behaviour.headers)
+                    if behaviour.body is not None:
+                        self._send_bytes(200, behaviour.body, behaviour.headers, behaviour.trickle)
+                        return
+                    self._send(200, fake._completion(recorded, behaviour), behaviour.headers, behaviour.trickle)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
                 finally:
                     with fake._lock:
                         fake.in_flight -= 1
 
-            def _send(self, code: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-                data = json.dumps(body).encode()
+            def _send(self, code: int, body: dict[str, Any], headers: dict[str, str], trickle: float = 0.0) -> None:
+                self._send_bytes(code, json.dumps(body).encode(), headers, trickle)
+
+            def _send_bytes(self, code: int, data: bytes, headers: dict[str, str], trickle: float = 0.0) -> None:
                 self.send_response(code)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                if not trickle:
+                    self.wfile.write(data)
+                    return
+                for i in range(len(data)):
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(trickle)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
