@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(
             f"{r.name:<{width}}  {r.seconds * 1e3:>8.2f}ms  {r.baseline_name:<16} "
-            f"{r.baseline_seconds * 1e3:>11.3f}ms  {r.ratio:>7.1f}x"
+            f"{r.baseline_seconds * 1e3:>11.3f}ms  {r.ratio:>7.2f}x"
         )
     if measured := [t for t in throughput if t]:
         print()

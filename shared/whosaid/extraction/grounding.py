@@ -69,11 +69,42 @@ def _normalized_article(text: str) -> _Normalized:
 
 
 def _normalize(raw: str) -> _Normalized:
-    """Fold quote marks and dashes, collapse whitespace runs to one space and lower-case, keeping an offset map."""
+    """Fold quote marks and dashes, collapse whitespace runs to one space and case-fold, keeping an offset map."""
+    folded = raw.translate(_FOLD)
+    lowered = folded.casefold()
+    if len(lowered) != len(folded) or not "".join(folded.split()).isprintable():
+        return _normalize_each(folded)  # "ß" -> "ss", or invisible characters to drop: character by character
+    # The common case at C speed: one-to-one characters, only whitespace runs to collapse.
+    chars: list[str] = []
+    index = array("q")
+    at = 0
+    for run in _SPACES.finditer(lowered):
+        start, end = run.span()
+        chars += [lowered[at:start], " "]
+        index.extend(range(at, start))
+        index.append(start)
+        at = end
+    chars.append(lowered[at:])
+    index.extend(range(at, len(lowered)))
+    return _Normalized("".join(chars), index)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _normalized_text(raw: str) -> str:
+    """`_normalize(raw).text`, stripped, without the offset map: what a piece of evidence is compared as."""
+    folded = raw.translate(_FOLD)
+    if not "".join(folded.split()).isprintable():
+        folded = "".join(ch for ch in folded if ch.isspace() or ch.isprintable())
+    return " ".join(folded.casefold().split())
+
+
+def _normalize_each(folded: str) -> _Normalized:
     chars: list[str] = []
     index = array("q")
     previous_space = False
-    for i, ch in enumerate(raw.translate(_FOLD)):
+    for i, ch in enumerate(folded):
         if ch.isspace():
             if previous_space:
                 continue
@@ -84,8 +115,8 @@ def _normalize(raw: str) -> _Normalized:
         if not ch.isprintable():
             continue  # control and format characters (zero-width, bidi, mojibake's C1 codes) are invisible: skipped
         previous_space = False
-        # lower() can lengthen a character (e.g. "İ" -> "i̇"): each produced character maps to the same raw offset.
-        for low in ch.lower():
+        # casefold() can lengthen a character ("ß" -> "ss"): each produced character maps to the same raw offset.
+        for low in ch.casefold():
             chars.append(low)
             index.append(i)
     return _Normalized("".join(chars), index)
@@ -158,7 +189,7 @@ def candidates(
         if spans:
             return "exact", spans
     norm = _normalized_article(text)
-    norm_needle = _normalize(needle).text.strip()
+    norm_needle = _normalized_text(needle)
     if not norm_needle:
         return "normalized", []
     raw = [_raw_span(norm, s, s + len(norm_needle)) for s in _occurrences(norm.text, norm_needle)]
@@ -217,7 +248,7 @@ _TOKEN = re.compile(r"[^\s]+")
 
 def _fuzzy(text: str, evidence: str, threshold: float, near: Near) -> GroundedSpan | None:
     norm = _normalized_article(text)
-    needle = _normalize(evidence).text.strip()
+    needle = _normalized_text(evidence)
     if len(needle) < MIN_FUZZY_CHARS or not norm.text:
         return None
     cutoff = threshold * 100
@@ -237,7 +268,9 @@ def _fuzzy(text: str, evidence: str, threshold: float, near: Near) -> GroundedSp
         raw_s, raw_e = _raw_span(norm, lo + alignment.dest_start, lo + alignment.dest_end)
         best: GroundedSpan | None = None
         for s, e in _snap(text, raw_s, raw_e):
-            score = fuzz.ratio(needle, _normalize(text[s:e]).text.strip()) / 100
+            # The variant as normalised, sliced from the normalised text (not normalised again: many variants).
+            variant = norm.text[bisect.bisect_left(norm.raw_index, s) : bisect.bisect_left(norm.raw_index, e)]
+            score = fuzz.ratio(needle, variant.strip()) / 100
             if score * 100 >= cutoff and (best is None or score > best.score):
                 best = GroundedSpan(s, e, "fuzzy", score)
         if best is not None:

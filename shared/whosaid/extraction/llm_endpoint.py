@@ -140,6 +140,8 @@ class ChatEndpoint:
             raise _Retryable(LLMUnavailableError("Could not connect to the LLM endpoint.")) from None
         except openai.APIStatusError as error:
             raise self._status_error(error) from None
+        except openai.APIError as error:  # the SDK could not read the answer (e.g. its own response validation)
+            raise LLMOutputError(f"The LLM endpoint's answer could not be read: {type(error).__name__}.") from None
 
     def _timeout_message(self, limit: float) -> str:
         return f"The LLM endpoint did not answer within {limit:g}s."
