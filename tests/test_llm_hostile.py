@@ -399,3 +399,22 @@ def test_system_message_and_schema_are_byte_identical_across_articles_and_chunks
         json.dumps([r.body["messages"][0], r.body["response_format"]], sort_keys=False) for r in fake_openai.requests
     }
     assert len(prefixes) == 1
+
+
+def test_an_interrupted_quote_copied_whole_has_a_segment_per_piece(env: Any, fake_openai: FakeOpenAI) -> None:
+    quote = "“We will not accept any deal,” Qassem said on Monday, “and we will say so in Cairo.”"
+    text = f"{quote}\n\nQassem said that he said no to the offer.\n"
+    fake_openai.enqueue(
+        ok(
+            [
+                model_claim(quote, "Qassem", quote_type="direct"),
+                model_claim("that he said no to the offer", "Qassem"),  # a cue word inside, but no quotation
+            ]
+        )
+    )
+    interrupted, reported = _extract(text).claims
+    assert [text[s:e] for s, e in interrupted.content_segments or []] == [
+        "“We will not accept any deal,”",
+        "“and we will say so in Cairo.”",
+    ]
+    assert reported.content_segments is None

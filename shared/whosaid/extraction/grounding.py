@@ -351,13 +351,14 @@ def ground_claim(
     """A model's claim as a grounded `Claim` (extractor "llm"), or None when its content is not in the text.
 
     Tiers, each tried only when the one before finds nothing:
-    1. the content (exact, then normalised), and the content without the trailing punctuation a copy often adds or
-       changes ("… off." for "… off," he said), as one set of candidates;
+    1. every exact and normalised occurrence of the content, and of the content without the trailing punctuation a
+       copy often adds or changes ("… off." for "… off," he said), as one set of candidates;
     2. a quotation shortened with an ellipsis, piece by piece: every piece exact or normalised, in order, each within
        ELLIPSIS_GAP of the one before;
     3. fuzzy, except for a direct quote: a quotation must be what the article says.
-    Among candidates, the one with the speaker mention and cue closest by wins, then one no earlier claim of the
-    chunk holds (`taken`: the same sentence quoted twice is two claims), then the one nearest `near`.
+    Among candidates, the one that sits best with its speaker mention and cue wins (`_attribution_fit`), then one no
+    earlier claim of the chunk holds (`taken`: the same sentence quoted twice is two claims), then an exact one,
+    then the one nearest `near`.
     """
     mentions = [m for m in (speaker_mention, cue) if m and m.strip()]
     rank = _ranking(text, mentions, near, taken)
@@ -375,10 +376,7 @@ def ground_claim(
     speaker_span = _attribution_span(text, speaker_mention or speaker_name, anchor, content_span, window)
     if speaker_span is None and speaker_mention and speaker_name != speaker_mention:
         speaker_span = _attribution_span(text, speaker_name, anchor, content_span, window)
-    segments = list(best.segments) if best.segments else None
-    if segments is None:
-        # An interrupted quotation copied whole ('"…," he said, "…"'): its pieces are what surrounds the attribution.
-        segments = quote_segments(text, content_span, [s for s in (speaker_span, cue_span) if s])
+    segments = list(best.segments) if best.segments else _interrupted(text, content_span, mentions)
     name = speaker_name.strip() or (speaker_mention or "").strip() or "unknown source"
     return Claim(
         speaker=Speaker(name=name, type=speaker_type, role=(speaker_role or "").strip() or None),
@@ -394,6 +392,19 @@ def ground_claim(
         grounding=best.method,
         extractor="llm",
     )
+
+
+def _interrupted(text: str, span: tuple[int, int], mentions: list[str]) -> list[tuple[int, int]] | None:
+    """The two quoted pieces of a quotation copied whole with its attribution inside ('"…," he said, "…"'), or None.
+    Only a content that opens and closes with quote marks, around a mention or cue between a closing and an opening
+    one, is in pieces: "that he said no" is not."""
+    if not (text[span[0]] in _QUOTES and text[span[1] - 1] in _QUOTES):
+        return None
+    holes = [found[0] for mention in mentions if (found := candidates(text, mention, window=span)[1])]
+    pieces = quote_segments(text, span, holes)
+    if pieces is None or text[pieces[0][1] - 1] not in _QUOTES or text[pieces[1][0]] not in _QUOTES:
+        return None
+    return pieces
 
 
 def _ranking(
