@@ -198,7 +198,8 @@ class LLMExtractor:
             if answer.finish_reason == "content_filter":
                 raise LLMOutputError("The model's answer was blocked by the endpoint's content filter.")
             if answer.refusal:
-                raise LLMOutputError(f"The model refused to extract claims: {clean(answer.refusal) or 'no reason'}")
+                reason = clean(answer.refusal[:300]) or "no reason given"
+                raise LLMOutputError(f"The model refused to extract claims: {reason}")
             reply = answer.content or ""
             if not reply.strip():
                 errors = "- (root): the reply was empty"
@@ -223,10 +224,10 @@ class LLMExtractor:
         claims: list[Claim] = []
         earlier: dict[tuple[str | None, ...], list[Claim]] = {}  # claims by what the model wrote, word for word
         for model_claim in proposed:
-            key = tuple(clean(value, limit=len(chunk.text)) for value in model_claim.model_dump().values())
             if len(model_claim.content) > len(chunk.text) or len(model_claim.speaker) > MAX_FIELD_CHARS:
                 tally.drop("oversized")
                 continue
+            key = tuple(clean(value, limit=len(chunk.text)) for value in model_claim.model_dump().values())
             mention = clean(model_claim.speaker_mention)
             speaker = _supported_speaker(text, clean(model_claim.speaker), mention)
             if speaker is None:
