@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from whosaid.extraction.spans import quote_segments, strip_span
+from whosaid.extraction.spans import quote_segments, strip_span, words
 from whosaid.models import Claim, GroundingMethod, QuoteType, Speaker, SpeakerType, Stance
 
 # Normalisation folds look-alike characters onto one ASCII form. Every entry maps one character to one character so
@@ -217,11 +217,6 @@ def _reattach_quotes(text: str, start: int, end: int) -> tuple[int, int]:
     return start, closing.end() if closing else end
 
 
-def _mid_word(text: str, i: int) -> bool:
-    """Whether offset i falls between two word characters."""
-    return 0 < i < len(text) and bool(_WORD.match(text[i - 1]) and _WORD.match(text[i]))
-
-
 # A fuzzy alignment's edges are tried this many words either way: a changed word can pull the window off its place.
 _EDGE_WORDS = 3
 
@@ -231,7 +226,7 @@ def _snap(text: str, start: int, end: int) -> list[tuple[int, int]]:
     either way (the best scoring one is kept by the caller)."""
     reach = 24 * _EDGE_WORDS
     lo, hi = max(0, start - reach), min(len(text), end + reach)
-    tokens = [m.span() for m in _TOKEN.finditer(text, lo, hi)]
+    tokens = words(text, lo, hi)
     if not tokens:
         return []
     first = min(range(len(tokens)), key=lambda k: abs(tokens[k][0] - start))
@@ -243,20 +238,22 @@ def _snap(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return sorted({strip_span(text, s, e) for s in starts for e in ends if s < e})
 
 
-_TOKEN = re.compile(r"[^\s]+")
-
-
-def _fuzzy(text: str, evidence: str, threshold: float, near: Near) -> GroundedSpan | None:
+def _fuzzy(
+    text: str, evidence: str, threshold: float, near: Near, window: tuple[int, int] | None = None
+) -> GroundedSpan | None:
+    """The best fuzzy match inside `window` (default: all the text), looked for near `near` first. The article's
+    own normalisation serves every window: a window is a range of it, never normalised (and cached) on its own."""
     norm = _normalized_article(text)
     needle = _normalized_text(evidence)
     if len(needle) < MIN_FUZZY_CHARS or not norm.text:
         return None
     cutoff = threshold * 100
-    regions = [(0, len(norm.text))]
+    w_lo, w_hi = window or (0, len(text))
+    regions = [(bisect.bisect_left(norm.raw_index, w_lo), bisect.bisect_left(norm.raw_index, w_hi))]
     if near is not None:
         # Look near the context first so that a repeated passage resolves to the nearby occurrence.
         lo, hi = (near, near) if isinstance(near, int) else near
-        raw_lo, raw_hi = max(0, lo - 2 * len(needle)), hi + 2 * len(needle)
+        raw_lo, raw_hi = max(w_lo, lo - 2 * len(needle)), min(w_hi, hi + 2 * len(needle))
         n_lo = bisect.bisect_left(norm.raw_index, raw_lo)  # raw_index ascends
         n_hi = bisect.bisect_left(norm.raw_index, raw_hi)
         if n_hi - n_lo >= len(needle):
@@ -268,6 +265,8 @@ def _fuzzy(text: str, evidence: str, threshold: float, near: Near) -> GroundedSp
         raw_s, raw_e = _raw_span(norm, lo + alignment.dest_start, lo + alignment.dest_end)
         best: GroundedSpan | None = None
         for s, e in _snap(text, raw_s, raw_e):
+            if s < w_lo or e > w_hi:
+                continue
             # The variant as normalised, sliced from the normalised text (not normalised again: many variants).
             variant = norm.text[bisect.bisect_left(norm.raw_index, s) : bisect.bisect_left(norm.raw_index, e)]
             score = fuzz.ratio(needle, variant.strip()) / 100
@@ -299,18 +298,10 @@ def ground(
         return GroundedSpan(start, end, method, 1.0)
     if not allow_fuzzy:
         return None
-    lo, hi = window or (0, len(text))
-    found = _fuzzy(text[lo:hi], evidence, threshold, None if near is None else _shift(near, -lo))
-    if found is None:
-        return None
-    span = GroundedSpan(found.start + lo, found.end + lo, found.method, found.score)
-    if exclude is not None and not (span.end <= exclude[0] or span.start >= exclude[1]):
+    span = _fuzzy(text, evidence, threshold, near, window)
+    if span is None or (exclude is not None and not (span.end <= exclude[0] or span.start >= exclude[1])):
         return None
     return span
-
-
-def _shift(near: int | tuple[int, int], by: int) -> int | tuple[int, int]:
-    return near + by if isinstance(near, int) else (near[0] + by, near[1] + by)
 
 
 # How far from its content a speaker mention or cue is looked for: attributions sit next to what they attribute.
@@ -454,7 +445,7 @@ def _attribution_fit(text: str, mentions: list[str], span: tuple[int, int]) -> t
     if not present:
         return absent, missing
     best: tuple[int, int] | None = None
-    for combination in _combinations(present):
+    for combination in itertools.product(*present):
         block = (min(s for s, _ in combination), max(e for _, e in combination))
         spread = sum(_distance(a[0], a[1], b) for a, b in itertools.pairwise(combination))
         # The gap with the characters on either side: a break is a period and the capital after it.
@@ -465,13 +456,6 @@ def _attribution_fit(text: str, mentions: list[str], span: tuple[int, int]) -> t
             best = fit
     assert best is not None
     return best
-
-
-def _combinations(groups: list[list[tuple[int, int]]]) -> list[tuple[tuple[int, int], ...]]:
-    combos: list[tuple[tuple[int, int], ...]] = [()]
-    for group in groups:
-        combos = [(*combo, item) for combo in combos for item in group]
-    return combos
 
 
 def _whole(text: str, content: str) -> list[_Located]:
@@ -542,8 +526,9 @@ def _fuzzy_near_attribution(
 ) -> list[_Located]:
     """Fuzzy candidates around each occurrence of the speaker mention and cue (in the chunk), and the best match
     near the chunk: ranked afterwards like every other tier's candidates."""
+    # Straight to the fuzzy tier: the caller found no exact or normalised occurrence anywhere.
     found: list[_Located] = []
-    best = ground(text, content, near=near, threshold=threshold)
+    best = _fuzzy(text, content, threshold, near)
     if best is not None:
         found.append(_Located(best.start, best.end, best.method, best.score))
     lo, hi = (0, len(text)) if near is None else ((near, near) if isinstance(near, int) else near)
@@ -553,7 +538,7 @@ def _fuzzy_near_attribution(
     reach = ATTRIBUTION_WINDOW + len(content)
     for s, e in sorted(set(anchors))[:MAX_FUZZY_ANCHORS]:
         window = (max(0, s - reach), min(len(text), e + reach))
-        located = ground(text, content, near=(s, e), threshold=threshold, window=window)
+        located = _fuzzy(text, content, threshold, (s, e), window)
         if located is not None and all((f.start, f.end) != (located.start, located.end) for f in found):
             found.append(_Located(located.start, located.end, located.method, located.score))
     return found
