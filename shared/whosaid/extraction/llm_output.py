@@ -113,18 +113,21 @@ def _is_count(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12
 
 
+def _problems(error: ValidationError) -> list[str]:
+    """Each validation error as "where: what" (no input values echoed)."""
+    return [
+        f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}"
+        for item in error.errors(include_url=False, include_input=False)
+    ]
+
+
 def _first_problem(error: ValidationError) -> str:
-    item = error.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(part) for part in item["loc"]) or "(root)"
-    return f"{where}: {item['msg']}"
+    return _problems(error)[0]
 
 
 def describe(error: ValidationError, limit: int = 10) -> str:
     """A compact list of what failed validation, for the re-ask and the final error (no input values echoed)."""
-    lines = []
-    for item in error.errors(include_url=False, include_input=False)[:limit]:
-        where = ".".join(str(part) for part in item["loc"]) or "(root)"
-        lines.append(f"- {where}: {item['msg']}")
+    lines = [f"- {problem}" for problem in _problems(error)[:limit]]
     if error.error_count() > limit:
         lines.append(f"- … and {error.error_count() - limit} more")
     return "\n".join(lines)
