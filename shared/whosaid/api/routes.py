@@ -17,10 +17,12 @@ from whosaid.api.schemas import (
     ClaimListResponse,
     ErrorResponse,
     SpeakerListResponse,
+    UploadListResponse,
 )
 from whosaid.models import Article, SpeakerType
 from whosaid.service import get_article_service
 from whosaid.service.articles import MAX_SPEAKER_QUERY_CHARS
+from whosaid.storage import UploadStatus
 from whosaid.storage.pagination import MAX_TOKEN_CHARS
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1 to 100.")]
@@ -187,3 +189,30 @@ def get_speaker_claims(speaker: str, limit: Limit = 20, next_token: NextToken = 
 def delete_article(article_id: str) -> Response[None]:
     get_article_service().delete_article(article_id)
     return Response(status_code=204, body=None)
+
+
+@route(
+    "GET",
+    "/uploads",
+    summary="Objects uploaded under incoming/ and what became of them, newest first",
+    description="Every object the ingest function has processed: its key, etag, version and size, its status and "
+    "the article it became or why it failed. An upload that cannot become an article (binary, empty, too large, "
+    "not UTF-8, an unsupported type, an invalid article) is failed after one delivery and never retried; a pending "
+    "one (its article is queued for extraction) turns complete or failed with its article. Uploads whose "
+    "processing hit a transient failure appear once a retry succeeds (or, failing that, the notification is in "
+    "the dead-letter queue). A page filtered by status may be short: follow next_token until it is null; a "
+    "next_token is valid only for the same status.",
+    operation_id="listUploads",
+    responses={200: {"description": "A page of uploads."}, **_errors(400, 422, 500, 503)},
+    tags=["uploads"],
+)
+def list_uploads(
+    status: Annotated[
+        UploadStatus | None,
+        Query(description="Only uploads with this status: complete, pending, failed or gone.", examples=["failed"]),
+    ] = None,
+    limit: Limit = 20,
+    next_token: NextToken = None,
+) -> UploadListResponse:
+    page = get_article_service().list_uploads(status=status, limit=limit, next_token=next_token)
+    return UploadListResponse(uploads=page.items, next_token=page.next_token)

@@ -1,16 +1,30 @@
 """The ingest pipeline: an SQS batch in, every message handled on its own, the failures reported back to SQS.
 
 Each record is an S3 upload notification (every object under incoming/ becomes an article), S3's test event
-(ignored) or an async extraction request (the service extracts a pending article). A record that fails is listed
-in batchItemFailures: SQS retries just that one and, after the queue's maxReceiveCount, moves it to the DLQ.
+(ignored) or an async extraction request (the service extracts a pending article).
+
+What happens to a failure depends on whether trying again can help:
+- permanent (the object is binary, empty, too large, not UTF-8, of an unsupported type, not a valid article; the
+  model's answer to it was unusable after its re-ask; the article was deleted): the upload is recorded `failed`
+  with the error (GET /uploads; an async extraction's failure is already stored on its article) and the message
+  is acknowledged: it is never redelivered;
+- transient (storage or the LLM unavailable or timing out, a misconfiguration, anything unexpected): the message
+  is reported in batchItemFailures and its visibility set so SQS redelivers it after a backoff that grows with
+  its receive count (a tenth of the function's time, doubling), until the queue's maxReceiveCount moves it to the
+  dead-letter queue: minutes, not hours (README, "Uploading to S3");
+- a queue message that is none of the known kinds is reported failed with no delay: nothing can be recorded for
+  it, so it reaches the dead-letter queue (and its alarm) within seconds.
 
 Exactly-once per upload: powertools idempotency keys each object on bucket, key, etag, version and sequencer in
-the idempotency table, so a notification S3 or SQS delivers twice is processed once; the article id (a hash of the
-text) also keeps a re-upload of the same text from becoming a second article.
+the idempotency table, so a notification S3 or SQS delivers twice is processed once. A permanent failure is a
+returned (stored) result, so its redelivery is a duplicate too; a transient one raises, which deletes the
+idempotency record, so the retry really runs again. The article id (a hash of the text) also keeps a re-upload of
+the same text from becoming a second article.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -23,15 +37,17 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from whosaid.config import get_settings
-from whosaid.errors import InvalidInputError
+from whosaid.errors import InvalidInputError, LLMOutputError, NotFoundError, WhosaidError
 from whosaid.ingest.documents import article_from_object, check_size, document_suffix
 from whosaid.ingest.messages import ExtractArticleMessage, S3ObjectRef, S3TestEvent, parse_message
 from whosaid.observability import logger, metrics, tracer
 from whosaid.service import ArticleService, get_article_service
+from whosaid.storage import UploadStatus, article_id_for_text
 from whosaid.storage.aws import aws_client, error_code, translate_aws_errors
+from whosaid.storage.keys import upload_id as make_upload_id
 
 # Long enough to cover every redelivery SQS can make of one message (its retention is 4 days).
 IDEMPOTENCY_EXPIRY_SECONDS = 4 * 24 * 3600
@@ -40,9 +56,39 @@ IDEMPOTENCY_KEY = "[bucket, key, etag, version_id, sequencer]"
 # The object (or the notified version) was deleted after the upload: there is nothing left to ingest.
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404"})
 
-# Every failed record is reported in batchItemFailures, even when all fail: powertools would otherwise raise and
-# turn a batch of bad uploads into a function error (the Errors metric is kept for real crashes).
-_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+# Errors that retrying cannot fix. By code too: a submission that waited for a concurrent attempt re-raises that
+# attempt's stored failure as a plain WhosaidError carrying its code.
+_PERMANENT_ERRORS = (InvalidInputError, LLMOutputError, NotFoundError)
+_PERMANENT_CODES = frozenset({InvalidInputError.code, LLMOutputError.code, NotFoundError.code})
+# The first redelivery of a transiently failed message after this fraction of the function's time, then doubling:
+# 30, 60, 120 s for the ingest function's 300 s.
+RETRY_BASE_FRACTION = 0.1
+MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether a failure is one retrying cannot fix (the upload is recorded failed and the message acknowledged)."""
+    return isinstance(exc, _PERMANENT_ERRORS) or (isinstance(exc, WhosaidError) and exc.code in _PERMANENT_CODES)
+
+
+class MalformedMessageError(Exception):
+    """A queue message that is none of the known kinds: sent on to the dead-letter queue without delay."""
+
+
+class _IngestBatchProcessor(BatchProcessor):
+    """Powertools' SQS batch processor, handing each failed record to the Ingestor to schedule its redelivery.
+
+    Every failed record is reported in batchItemFailures, even when all fail: powertools would otherwise raise and
+    turn a batch of failures into a function error (the Errors metric is kept for real crashes)."""
+
+    def __init__(self, on_failure: Callable[[SQSRecord, BaseException | None], None]) -> None:
+        super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        self._on_failure = on_failure
+
+    def failure_handler(self, record: Any, exception: Any) -> Any:
+        if isinstance(record, SQSRecord):
+            self._on_failure(record, exception[1])
+        return super().failure_handler(record, exception)
 
 
 class Ingestor:
@@ -52,6 +98,8 @@ class Ingestor:
         self.service = service
         self.s3 = aws_client("s3")
         self._context: LambdaContext | None = None  # the current invocation's, for its deadline
+        self._retry_base_seconds = service.extraction_deadline_seconds * RETRY_BASE_FRACTION
+        self._processor = _IngestBatchProcessor(self._schedule_retry)
         self.idempotency_config = IdempotencyConfig(
             event_key_jmespath=IDEMPOTENCY_KEY,
             raise_on_no_idempotency_key=True,
@@ -72,16 +120,23 @@ class Ingestor:
             # An invocation that dies mid-object then leaves its idempotency record "in progress" only until its
             # own deadline, so the retry is not refused as a concurrent duplicate.
             self.idempotency_config.register_lambda_context(context)
+            # The function's time, as this invocation starts with nearly all of it: backoff scales with it.
+            self._retry_base_seconds = context.get_remaining_time_in_millis() / 1000 * RETRY_BASE_FRACTION
         return dict(
             process_partial_response(
-                event=event, record_handler=self.handle_record, processor=_processor, context=context
+                event=event, record_handler=self.handle_record, processor=self._processor, context=context
             )
         )
 
     def handle_record(self, record: SQSRecord) -> None:
-        """One SQS message; raising marks it failed (retried by SQS, then dead-lettered)."""
+        """One SQS message. Returning acknowledges it (done, or failed for good and recorded); raising reports it
+        failed, for SQS to redeliver after the backoff _schedule_retry sets."""
         try:
-            message = parse_message(record.body)
+            try:
+                message = parse_message(record.body)
+            except InvalidInputError as exc:
+                metrics.add_metric(name="IngestMessagesMalformed", unit=MetricUnit.Count, value=1)
+                raise MalformedMessageError(exc.message) from exc
             if isinstance(message, S3TestEvent):
                 logger.info("S3 test event ignored", extra={"message_id": record.message_id})
                 metrics.add_metric(name="S3TestEventsIgnored", unit=MetricUnit.Count, value=1)
@@ -95,41 +150,109 @@ class Ingestor:
             for obj in message:
                 # Dicts, not models: the idempotency key is a JMESPath over the data and the result is stored.
                 self._ingest_once(obj=obj.model_dump())
-        except InvalidInputError as exc:
-            # Retrying will not fix the object; it still fails, so it is visible in the DLQ after the retries.
-            metrics.add_metric(name="IngestRejected", unit=MetricUnit.Count, value=1)
-            logger.warning(
-                "ingest message rejected",
-                extra={"message_id": record.message_id, "error_code": exc.code, "reason": exc.message},
-            )
-            raise
         finally:
             # Keys the service appended for this record must not label the next record's logs.
             logger.remove_keys(["article_id", "s3_key"])
 
+    def retry_delay(self, receive_count: int) -> int:
+        """Seconds until SQS redelivers a message that failed on its `receive_count`-th delivery."""
+        delay = self._retry_base_seconds * 2 ** (max(receive_count, 1) - 1)
+        return int(min(MAX_VISIBILITY_SECONDS, round(delay)))
+
+    def _schedule_retry(self, record: SQSRecord, exc: BaseException | None) -> None:
+        """A failed record comes back after its backoff (at once, if malformed) rather than the queue's visibility
+        timeout. Best effort: if this call fails, the visibility timeout brings it back anyway."""
+        receive_count = int(record.attributes.approximate_receive_count or 1)
+        delay = 0 if isinstance(exc, MalformedMessageError) else self.retry_delay(receive_count)
+        details = {
+            "message_id": record.message_id,
+            "receive_count": receive_count,
+            "retry_in_seconds": delay,
+            "error_code": exc.code if isinstance(exc, WhosaidError) else type(exc).__name__,
+            "reason": exc.message if isinstance(exc, WhosaidError) else str(exc),
+        }
+        if isinstance(exc, MalformedMessageError):
+            logger.warning("malformed queue message, sent on to the dead-letter queue", extra=details)
+        elif isinstance(exc, WhosaidError):
+            logger.warning("ingest message failed; it will be retried", extra=details)
+        else:
+            logger.error("ingest message failed unexpectedly; it will be retried", extra=details, exc_info=exc)
+        metrics.add_metric(name="IngestRetries", unit=MetricUnit.Count, value=1)
+        queue = self.service.queue
+        if not queue.queue_url or queue.queue_url.rsplit("/", 1)[-1] != record.event_source_arn.rsplit(":", 1)[-1]:
+            logger.warning("the record is not from WHOSAID_QUEUE_URL; its visibility is left to the queue")
+            return
+        try:
+            queue.sqs.change_message_visibility(
+                QueueUrl=queue.queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay
+            )
+        except (ClientError, BotoCoreError) as error:
+            logger.warning(
+                "could not set the failed message's visibility; the queue's visibility timeout applies",
+                extra={"message_id": record.message_id, "aws_error_code": error_code(error) or type(error).__name__},
+            )
+
     @tracer.capture_method
     def extract_pending(self, article_id: str) -> None:
         logger.info("extracting pending article", extra={"article_id": article_id})
-        self.service.process_pending(article_id, deadline=self.service.deadline_for(self._context))
+        try:
+            self.service.process_pending(article_id, deadline=self.service.deadline_for(self._context))
+        except WhosaidError as exc:
+            if not is_permanent(exc):
+                raise
+            # Stored on the article as failed (or the article was deleted): a retry would end the same way.
+            metrics.add_metric(name="AsyncExtractionsFailed", unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "async extraction failed for good; not retried", extra={"error_code": exc.code, "reason": exc.message}
+            )
+            return
         metrics.add_metric(name="AsyncExtractions", unit=MetricUnit.Count, value=1)
 
     @tracer.capture_method
     def _ingest_object(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Ingest one object and record the upload; the result is stored by the idempotency layer. A permanent
+        failure is recorded and returned (so a redelivery is a duplicate), a transient one raised (retried)."""
         ref = S3ObjectRef.model_validate(obj)
         logger.append_keys(s3_key=ref.key)
-        body = self._fetch(ref)
-        if body is None:
-            return {"key": ref.key, "status": "gone"}
-        article = article_from_object(ref.key, body)
-        # Synchronous: this is already the asynchronous path (the service still queues articles above its
-        # async threshold, which this function then picks up as an extract_article message).
-        outcome = self.service.submit(
-            article, origin=ref.origin(), mode="sync", deadline=self.service.deadline_for(self._context)
-        )
+        upload_id = make_upload_id(ref.bucket, ref.key, ref.etag, ref.version_id, ref.sequencer)
+        article_id: str | None = None
+        try:
+            body = self._fetch(ref)
+            if body is None:
+                return self._recorded(upload_id, ref, "gone")
+            article = article_from_object(ref.key, body)
+            article_id = article_id_for_text(article.text)
+            # Synchronous: this is already the asynchronous path (the service still queues articles above its
+            # async threshold, which this function then picks up as an extract_article message).
+            outcome = self.service.submit(
+                article, origin=ref.origin(), mode="sync", deadline=self.service.deadline_for(self._context)
+            )
+        except WhosaidError as exc:
+            if not is_permanent(exc):
+                raise
+            metrics.add_metric(name="UploadsFailed", unit=MetricUnit.Count, value=1)
+            logger.warning("upload failed for good; recorded, not retried", extra={"error_code": exc.code})
+            return self._recorded(upload_id, ref, "failed", article_id=article_id, error=exc)
         article_id = outcome.article.article_id
         logger.info("object ingested", extra={"article_id": article_id, "status": outcome.status})
         metrics.add_metric(name="ArticlesIngested", unit=MetricUnit.Count, value=1)
-        return {"key": ref.key, "article_id": article_id, "status": outcome.status}
+        # complete (extracted now, or the same text before), or pending: queued, above the async threshold.
+        return self._recorded(upload_id, ref, outcome.article.status, article_id=article_id)
+
+    def _recorded(
+        self,
+        upload_id: str,
+        ref: S3ObjectRef,
+        status: UploadStatus,
+        *,
+        article_id: str | None = None,
+        error: WhosaidError | None = None,
+    ) -> dict[str, Any]:
+        self.service.record_upload(upload_id, ref.origin(), status, article_id=article_id, error=error)
+        result: dict[str, Any] = {"key": ref.key, "upload_id": upload_id, "status": status, "article_id": article_id}
+        if error is not None:
+            result["error_code"] = error.code
+        return result
 
     def _fetch(self, ref: S3ObjectRef) -> bytes | None:
         """The object's bytes (the notified version), None when it no longer exists; refuses what cannot be ingested

@@ -51,6 +51,9 @@ from whosaid.storage import (
     Page,
     SpeakerEntry,
     TokenCodec,
+    UploadRecord,
+    UploadStatus,
+    UploadStore,
     WorkQueue,
     article_id_for_text,
     codec_secret,
@@ -65,9 +68,10 @@ SubmitStatus = Literal["created", "existing", "accepted"]
 SubmitMode = Literal["sync", "async"]
 
 # A running extraction's lease outlives any function that may run it (the ingest function extracts synchronously
-# too, for up to 900 s): a live worker is never taken over, so only one worker ever writes an article's claims.
-# The price: an article whose worker crashed is re-extracted by a new submission only after this long.
-RUN_LEASE_SECONDS = 960
+# too, for up to its 300 s Timeout): a live worker is never taken over, so only one worker ever writes an article's
+# claims. And it lapses before IngestQueue's visibility timeout (360 s), so the redelivery of a message whose
+# function crashed mid-extraction takes the article over. tests/test_template.py keeps the three in this order.
+RUN_LEASE_SECONDS = 330
 ASYNC_LEASE_SECONDS = 1_800  # a queued article waits for its worker, which takes it regardless of the lease
 WAIT_SECONDS = 20.0  # a concurrent duplicate POST waits this long (API Gateway gives up at 29 s), then gets 202
 POLL_SECONDS = 0.25
@@ -146,6 +150,7 @@ class ArticleService:
         extraction_deadline_seconds: float = 300.0,
     ) -> None:
         self.store = store
+        self.uploads = UploadStore(store)
         self.deadline_margin_seconds = deadline_margin_seconds
         self.extraction_deadline_seconds = extraction_deadline_seconds
         self.queue = queue
@@ -390,6 +395,32 @@ class ArticleService:
         return self.store.list_speakers(
             words=search_words(q or ""), speaker_type=speaker_type, limit=limit, next_token=next_token
         )
+
+    def record_upload(
+        self,
+        upload_id: str,
+        origin: dict[str, object],
+        status: UploadStatus,
+        *,
+        article_id: str | None = None,
+        error: WhosaidError | None = None,
+    ) -> None:
+        """Record what became of an uploaded object (GET /uploads); a configuration error is recorded generically."""
+        shown = public_error(error) if error is not None else None
+        self.uploads.record(
+            upload_id=upload_id,
+            origin=dict(origin),
+            status=status,
+            now=utc_timestamp(),
+            article_id=article_id,
+            error=ArticleError(code=shown.code, message=shown.message, status=shown.status) if shown else None,
+        )
+
+    def list_uploads(
+        self, *, status: UploadStatus | None = None, limit: int = 20, next_token: str | None = None
+    ) -> Page[UploadRecord]:
+        """Processed uploads, newest first, optionally of one status (a pending one's is its article's)."""
+        return self.uploads.list_uploads(status=status, limit=limit, next_token=next_token)
 
     def delete_article(self, article_id: str) -> None:
         try:

@@ -1,5 +1,5 @@
-"""Storage: articles, claims and the speaker directory in one DynamoDB table, large bodies in S3, async work on
-SQS."""
+"""Storage: articles, claims, the speaker directory and processed uploads in one DynamoDB table, large bodies in
+S3, async work on SQS."""
 
 from whosaid.storage.articles import ArticleBusy, ArticleStateConflict, ArticleStore
 from whosaid.storage.directory import search_words
@@ -14,10 +14,14 @@ from whosaid.storage.records import (
     ClaimRecord,
     Page,
     SpeakerEntry,
+    UploadRecord,
+    UploadStatus,
 )
+from whosaid.storage.uploads import UPLOAD_STATUSES, UploadStore
 
 __all__ = [
     "EXTRACT_ARTICLE",
+    "UPLOAD_STATUSES",
     "ArticleBusy",
     "ArticleError",
     "ArticleRecord",
@@ -29,6 +33,9 @@ __all__ = [
     "Page",
     "SpeakerEntry",
     "TokenCodec",
+    "UploadRecord",
+    "UploadStatus",
+    "UploadStore",
     "WorkQueue",
     "article_id_for_text",
     "codec_secret",

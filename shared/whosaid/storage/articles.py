@@ -598,6 +598,47 @@ class ArticleStore:
         )
         return Page[ArticleRecord](items=[article_from_item(item) for item in items], next_token=token)
 
+    def query_recency(
+        self,
+        partition: str,
+        *,
+        limit: int,
+        next_token: str | None,
+        keep: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+        query_filter: tuple[str, dict[str, str], dict[str, Any]] | None = None,
+        scope: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of raw items of one by_recency partition, newest first, and the next page's token (other stores
+        of the table, e.g. storage/uploads.py, list through it: one pagination for every list)."""
+        return self._query_page(
+            _BY_RECENCY,
+            partition,
+            limit=limit,
+            next_token=next_token,
+            newest_first=True,
+            keep=keep,
+            query_filter=query_filter,
+            scope=scope,
+        )
+
+    def article_states(self, article_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The current status, error and updated_at of each of the articles that exist (strongly consistent), by
+        id, as plain values."""
+        if not article_ids:
+            return {}
+        items = self._batch_get(
+            [_article_key(a) for a in sorted(set(article_ids))],
+            "reading the articles' status",
+            projection="article_id, #status, #error, updated_at",
+            names={"#status": "status", "#error": "error"},
+        )
+        return {str(state["article_id"]): state for state in map(from_item, items)}
+
+    def put_item(self, attributes: dict[str, Any], operation: str) -> None:
+        """An unconditional put of one item of the table (a record another store of it owns, e.g. an upload)."""
+        with translate_aws_errors(operation):
+            self._dynamodb.put_item(TableName=self.table_name, Item=to_item(attributes))
+
     def list_claims(self, article_id: str, *, limit: int, next_token: str | None) -> Page[ClaimRecord]:
         items, token = self._query_page(
             _TABLE,

@@ -4,8 +4,10 @@
     article  ARTICLE#<id>     META          -                    -                      ARTICLES   -
     claim    ARTICLE#<id>     CLAIM#000123  <speaker partition>  <date>#<id>#<inv. idx> -          -
     speaker  SPEAKERID#<sid>  SPEAKER       -                    -                      -          SPEAKERS
+    upload   UPLOAD#<uid>     UPLOAD        -                    -                      UPLOADS    -
 
-    gsi2 (by_recency): the article's gsi2sk is <created_at>#<id>.
+    gsi2 (by_recency): the article's gsi2sk is <created_at>#<id>, an upload's <created_at>#<upload id> (its own
+    partition, UPLOADS, of the same index: the projected attributes an article listing needs carry an upload too).
     gsi3 (by_claims): the speaker's gsi3sk is <claim count, 10 digits>#<latest article date>#<sid>.
 
 A claim's speaker partition is SPEAKER#<name key> for a named speaker, one entity across articles, and
@@ -15,7 +17,8 @@ id (`spk_` + 20 hex digits of sha256 of its partition) is stable and URL-safe; i
 
 One query reads an article with all its claims (pk), one reads a speaker's claims across articles newest first
 (by_speaker, descending), one lists articles newest first (by_recency, descending), one lists the speaker directory
-most claims first (by_claims, descending; storage/directory.py).
+most claims first (by_claims, descending; storage/directory.py), one lists processed S3 uploads newest first
+(by_recency, descending; storage/uploads.py).
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ SPEAKER_ENTRY_PREFIX = "SPEAKERID#"
 META_SK = "META"
 SPEAKER_ENTRY_SK = "SPEAKER"
 ARTICLES_PARTITION = "ARTICLES"
+UPLOAD_PREFIX = "UPLOAD#"
+UPLOAD_SK = "UPLOAD"
+UPLOADS_PARTITION = "UPLOADS"
 DIRECTORY_PARTITION = "SPEAKERS"
 SPEAKER_INDEX = "by_speaker"
 RECENCY_INDEX = "by_recency"
@@ -48,6 +54,8 @@ SPEAKER_ID_PREFIX = "spk_"
 SPEAKER_ID_HEX_CHARS = 20
 SPEAKER_ID_PATTERN = re.compile(rf"^{SPEAKER_ID_PREFIX}[0-9a-f]{{{SPEAKER_ID_HEX_CHARS}}}$")
 CLAIM_COUNT_DIGITS = 10
+UPLOAD_ID_PREFIX = "upl_"
+UPLOAD_ID_HEX_CHARS = 20
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -121,6 +129,17 @@ def speaker_sort_key(date: str, article_id: str, index: int) -> str:
 
 def recency_sort_key(created_at: str, article_id: str) -> str:
     return f"{created_at}#{article_id}"
+
+
+def upload_id(bucket: str, key: str, etag: str, version_id: str | None, sequencer: str) -> str:
+    """The stable id of one upload notification: the same fields as the ingest's idempotency key, so a redelivery
+    is the same upload and a new upload of the same key (a new sequencer) is another."""
+    identity = "\0".join((bucket, key, etag, version_id or "", sequencer))
+    return f"{UPLOAD_ID_PREFIX}{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:UPLOAD_ID_HEX_CHARS]}"
+
+
+def upload_pk(upload_id: str) -> str:
+    return f"{UPLOAD_PREFIX}{upload_id}"
 
 
 def body_key(article_id: str) -> str:

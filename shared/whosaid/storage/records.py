@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from whosaid.models import Claim, SpeakerSummary, SpeakerType, Usage
 
 ArticleStatus = Literal["pending", "complete", "failed"]
+UploadStatus = Literal["complete", "pending", "failed", "gone"]
 T = TypeVar("T")
 
 
@@ -133,6 +134,52 @@ class SpeakerEntry(BaseModel):
         "that its other articles could not be read back when its most recent ones were deleted; set again the next "
         "time it is quoted."
     )
+
+
+class UploadRecord(BaseModel):
+    """One object uploaded under incoming/ and what became of it (GET /uploads)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "upload_id": "upl_9b1de2c4a07f35e6d812",
+                    "bucket": "whosaid-dev-123456789012-eu-west-1",
+                    "key": "incoming/report.pdf",
+                    "etag": "0f343b0931126a20f133d67c2b018a3b",
+                    "version_id": "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH",
+                    "size": 18204,
+                    "status": "failed",
+                    "article_id": None,
+                    "error": {
+                        "code": "invalid_input",
+                        "message": "unsupported file type '.pdf' for 'incoming/report.pdf': upload .htm, .html, "
+                        ".json, .txt",
+                        "status": 400,
+                    },
+                    "created_at": "2026-12-01T15:04:05.123456Z",
+                    "updated_at": "2026-12-01T15:04:05.123456Z",
+                }
+            ]
+        }
+    )
+
+    upload_id: str = Field(description="Stable id of the upload (one per S3 notification of a new object version).")
+    bucket: str = Field(description="The bucket the object was uploaded to.")
+    key: str = Field(description="The object key, under incoming/.")
+    etag: str = Field(default="", description="The object's ETag as S3 notified it.")
+    version_id: str | None = Field(default=None, description="The object version (the bucket is versioned).")
+    size: int = Field(default=0, ge=0, description="Size in bytes, as S3 notified it.")
+    status: UploadStatus = Field(
+        description="complete: the object is an article with its claims (new, or the same text stored before); "
+        "pending: its article is queued for extraction, and the upload follows it to complete or failed; failed: "
+        "the object cannot become an article, or its article's extraction failed (see error); gone: the object "
+        "was deleted before it could be read."
+    )
+    article_id: str | None = Field(default=None, description="The article it became (GET /articles/{article_id}).")
+    error: ArticleError | None = Field(default=None, description="Why it failed, when status is failed.")
+    created_at: str = Field(description="When the upload was processed, ISO 8601 UTC.")
+    updated_at: str = Field(description="When its status last changed, ISO 8601 UTC.")
 
 
 class Page(BaseModel, Generic[T]):
