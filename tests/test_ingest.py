@@ -20,6 +20,7 @@ import boto3
 import pytest
 
 from tests.aws_stack import REGION, moto_stack_resources
+from tests.service_support import api_event, invoke
 from whosaid.errors import InvalidInputError
 from whosaid.ingest.documents import MAX_OBJECT_BYTES, article_from_object
 from whosaid.ingest.messages import S3TestEvent, parse_message
@@ -84,8 +85,9 @@ class IngestStack:
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.handler = _load_handler()
 
-    def upload(self, key: str, body: bytes) -> None:
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+    def upload(self, key: str, body: bytes) -> str | None:
+        """Put an object; its version id (None when moto's bucket is not versioned)."""
+        return self.s3.put_object(Bucket=self.bucket, Key=key, Body=body).get("VersionId")
 
     def receive(self) -> list[dict[str, Any]]:
         """What IngestQueue holds now, as Lambda's SQS event source would pass it (S3 notifications included)."""
@@ -97,7 +99,17 @@ class IngestStack:
         return messages
 
     def event_from(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"Records": [_sqs_record(message["Body"], message["MessageId"]) for message in messages]}
+        return {
+            "Records": [
+                _sqs_record(
+                    message["Body"],
+                    message["MessageId"],
+                    receipt_handle=message["ReceiptHandle"],
+                    receive_count=int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
+                )
+                for message in messages
+            ]
+        }
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         return self.handler.lambda_handler(event, FakeLambdaContext())
@@ -105,6 +117,33 @@ class IngestStack:
     def drain(self) -> dict[str, Any]:
         """Deliver everything queued to the handler once (S3's test event included)."""
         return self.invoke(self.event_from(self.receive()))
+
+    def deliver(self) -> tuple[list[dict[str, Any]], set[str]]:
+        """The event source's loop, once: receive what is visible, invoke, delete all but the batchItemFailures
+        (those stay in flight until the visibility the function set). The messages and the failed ids."""
+        messages = self.receive()
+        if not messages:
+            return [], set()
+        failed = _failed_ids(self.invoke(self.event_from(messages)))
+        for message in messages:
+            if message["MessageId"] not in failed:
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return messages, failed
+
+    def make_visible(self, messages: list[dict[str, Any]]) -> None:
+        """Time passes: the backoff of these in-flight messages is over."""
+        for message in messages:
+            self.sqs.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        url = self.queue_url.replace("IngestQueue", "IngestDeadLetterQueue")
+        return self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+
+    def uploads(self, **query: str) -> Any:
+        """GET /uploads through the API function."""
+        return invoke(api_event("GET", "/uploads", query=query or None))
 
     def service(self) -> Any:
         from whosaid.service import get_article_service
@@ -118,13 +157,15 @@ class IngestStack:
         return self.dynamodb.scan(TableName=self.env[table_env])["Items"]
 
 
-def _sqs_record(body: str, message_id: str | None = None) -> dict[str, Any]:
+def _sqs_record(
+    body: str, message_id: str | None = None, *, receipt_handle: str = "MessageReceiptHandle", receive_count: int = 1
+) -> dict[str, Any]:
     return {
         "messageId": message_id or str(uuid.uuid4()),
-        "receiptHandle": "MessageReceiptHandle",
+        "receiptHandle": receipt_handle,
         "body": body,
         "attributes": {
-            "ApproximateReceiveCount": "1",
+            "ApproximateReceiveCount": str(receive_count),
             "SentTimestamp": "1764014400000",
             "SenderId": "AIDAIENQZJOLO23YVJ4VO",
             "ApproximateFirstReceiveTimestamp": "1764014400001",
@@ -317,13 +358,12 @@ def test_upload_above_the_async_threshold_is_finished_by_the_queued_extraction(s
     assert article.origin is not None and article.origin["key"] == "incoming/long.txt"
 
 
-def test_async_extract_message_for_an_unknown_article_fails_alone(stack: IngestStack) -> None:
+def test_async_extract_message_for_a_deleted_article_is_acknowledged(stack: IngestStack) -> None:
+    # The article was deleted after it was queued: there is nothing to extract, and a retry would find nothing too.
     unknown = _sqs_record(json.dumps({"type": "extract_article", "article_id": "0" * 20}))
     test_event = json.loads((EVENTS / "s3-test-event.json").read_text(encoding="utf-8"))["Records"][0]
 
-    response = stack.invoke({"Records": [unknown, test_event]})
-
-    assert _failed_ids(response) == {unknown["messageId"]}
+    assert stack.invoke({"Records": [unknown, test_event]}) == {"batchItemFailures": []}
 
 
 # --- exactly once, and failures ---------------------------------------------------------------------------------
@@ -370,91 +410,238 @@ def test_reupload_of_the_same_text_under_another_key_is_not_a_second_article(sta
     assert len(stack.articles()) == 1
 
 
-def test_bad_objects_fail_alone_while_the_good_one_is_stored(stack: IngestStack) -> None:
+def test_bad_objects_are_recorded_failed_once_while_the_good_one_is_stored(stack: IngestStack) -> None:
     bad = {
-        "incoming/latin1.txt": "Le ministre a déclaré".encode("latin-1"),
-        "incoming/report.pdf": b"%PDF-1.7 not an article",
-        "incoming/empty.txt": b"",
-        "incoming/blank.txt": b" \n\t ",
-        "incoming/wrong.json": json.dumps({"text": "x", "url": "ftp://example.com"}).encode(),
-        "incoming/nav-only.html": b"<html><body></body></html>",
+        "incoming/latin1.txt": ("Le ministre a déclaré".encode("latin-1"), "not valid UTF-8"),
+        "incoming/report.pdf": (b"%PDF-1.7 not an article", "unsupported file type '.pdf'"),
+        "incoming/empty.txt": (b"", "is empty"),
+        "incoming/blank.txt": (b" \n\t ", "not a valid article"),
+        "incoming/wrong.json": (json.dumps({"text": "x", "url": "ftp://example.com"}).encode(), "url"),
+        "incoming/nav-only.html": (b"<html><body></body></html>", "no article text"),
     }
-    for key, body in bad.items():
+    for key, (body, _) in bad.items():
         stack.upload(key, body)
     stack.upload("incoming/seed-article.txt", SEED_BYTES)
+
+    # Acknowledged, every one: retrying would not fix an object.
+    assert stack.drain() == {"batchItemFailures": []}
+
+    [article] = stack.articles()
+    assert article.origin is not None and article.origin["key"] == "incoming/seed-article.txt"
+    uploads = {upload.key: upload for upload in stack.service().list_uploads(limit=100).items}
+    assert set(uploads) == {*bad, "incoming/seed-article.txt"}
+    assert uploads["incoming/seed-article.txt"].status == "complete"
+    assert uploads["incoming/seed-article.txt"].article_id == article.article_id
+    for key, (body, message) in bad.items():
+        upload = uploads[key]
+        assert upload.status == "failed", key
+        assert upload.error is not None and upload.error.code == "invalid_input" and upload.error.status == 400
+        assert message in upload.error.message, (key, upload.error.message)
+        assert upload.bucket == stack.bucket and upload.size == len(body) and upload.etag
+        assert upload.article_id is None
+    # Every object's outcome is a stored result: a redelivery of any of them is a duplicate.
+    records = stack.table_items("WHOSAID_IDEMPOTENCY_TABLE_NAME")
+    assert [r["status"]["S"] for r in records] == ["COMPLETED"] * (len(bad) + 1)
+
+
+def test_malformed_queue_messages_go_to_the_dead_letter_queue_at_once(stack: IngestStack) -> None:
+    stack.receive()  # S3's test event
+    for body in (
+        "hello",
+        json.dumps({"type": "something_else"}),
+        json.dumps({"Records": [{"eventName": "ObjectCreated:Put"}]}),
+    ):
+        stack.sqs.send_message(QueueUrl=stack.queue_url, MessageBody=body)
     messages = stack.receive()
-    key_of = {}
-    for message in messages:
-        body = json.loads(message["Body"])
-        if "Records" in body:
-            key_of[message["MessageId"]] = unquote_plus(body["Records"][0]["s3"]["object"]["key"])
-    poison = {mid for mid, key in key_of.items() if key != "incoming/seed-article.txt"}
-    assert len(poison) == len(bad)
 
     response = stack.invoke(stack.event_from(messages))
 
-    assert _failed_ids(response) == poison
-    [article] = stack.articles()
-    assert article.origin is not None and article.origin["key"] == "incoming/seed-article.txt"
-    # A failed object leaves no idempotency record behind, so SQS's retry really runs again.
-    records = stack.table_items("WHOSAID_IDEMPOTENCY_TABLE_NAME")
-    assert [r["status"]["S"] for r in records] == ["COMPLETED"]
-
-
-def test_malformed_queue_messages_fail(stack: IngestStack) -> None:
-    not_json = _sqs_record("hello")
-    unknown_kind = _sqs_record(json.dumps({"type": "something_else"}))
-    no_records = _sqs_record(json.dumps({"Records": [{"eventName": "ObjectCreated:Put"}]}))
-
-    response = stack.invoke({"Records": [not_json, unknown_kind, no_records]})
-
-    assert _failed_ids(response) == {not_json["messageId"], unknown_kind["messageId"], no_records["messageId"]}
+    assert _failed_ids(response) == {m["MessageId"] for m in messages}
+    # Nothing can be recorded for them: visible again at once, so the redrive policy dead-letters them in seconds.
+    assert {m["MessageId"] for m in stack.receive()} == {m["MessageId"] for m in messages}
+    assert stack.service().list_uploads().items == []
 
 
 def test_oversized_object_is_refused_without_downloading(stack: IngestStack) -> None:
     notification = _notification(stack.bucket, "incoming/huge.txt", MAX_OBJECT_BYTES + 1)
     record = _sqs_record(notification)
     # No such object exists: the size in the notification alone must refuse it.
-    assert _failed_ids(stack.invoke({"Records": [record]})) == {record["messageId"]}
+    assert stack.invoke({"Records": [record]}) == {"batchItemFailures": []}
     assert stack.articles() == []
+    [upload] = stack.service().list_uploads().items
+    assert (upload.key, upload.status, upload.size) == ("incoming/huge.txt", "failed", MAX_OBJECT_BYTES + 1)
+    assert upload.error is not None and "the limit is" in upload.error.message
 
 
-def test_objects_outside_incoming_and_deleted_objects_are_skipped(stack: IngestStack) -> None:
+def test_objects_outside_incoming_are_skipped_and_deleted_ones_recorded_gone(stack: IngestStack) -> None:
     outside = _sqs_record(_notification(stack.bucket, "articles/abc.txt", 10))
     deleted = _sqs_record(_notification(stack.bucket, "incoming/deleted-since.txt", 10))
 
     assert stack.invoke({"Records": [outside, deleted]}) == {"batchItemFailures": []}
     assert stack.articles() == []
+    [upload] = stack.service().list_uploads().items
+    assert (upload.key, upload.status, upload.error) == ("incoming/deleted-since.txt", "gone", None)
 
 
-def test_poison_message_is_retried_then_dead_lettered(stack: IngestStack) -> None:
-    """The queue's redrive policy from template.yaml (maxReceiveCount 3) moves a message that keeps failing to the
-    DLQ, while the good message's delete (the event source's job) leaves the queue empty."""
-    stack.upload("incoming/latin1.txt", "déclaré".encode("latin-1"))
+# --- failures people can see: GET /uploads, backoff, the dead-letter queue -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "body", "message"),
+    [
+        ("incoming/scan.txt", bytes(range(256)) * 4, "not valid UTF-8"),
+        ("incoming/empty.txt", b"", "is empty"),
+        ("incoming/huge.txt", b"x" * (MAX_OBJECT_BYTES + 1), "the limit is"),
+        ("incoming/latin1.txt", "déclaré".encode("latin-1"), "not valid UTF-8"),
+        ("incoming/article.json", json.dumps({"text": "ok", "published_at": "yesterday"}).encode(), "published_at"),
+    ],
+)
+def test_a_permanently_bad_upload_is_failed_in_get_uploads_after_one_delivery(
+    stack: IngestStack, monkeypatch: pytest.MonkeyPatch, key: str, body: bytes, message: str
+) -> None:
+    stack.receive()  # S3's test event
+    version_id = stack.upload(key, body)
+
+    messages, failed = stack.deliver()
+
+    assert len(messages) == 1 and failed == set()  # acknowledged: deleted from the queue, never redelivered
+    assert stack.receive() == [] and stack.dead_letters() == []
+    response = stack.uploads(status="failed")
+    assert response.status == 200, response.body
+    [upload] = response.body["uploads"]
+    assert upload["key"] == key and upload["status"] == "failed" and upload["article_id"] is None
+    assert upload["error"]["code"] == "invalid_input" and message in upload["error"]["message"]
+    assert upload["size"] == len(body) and upload["etag"] == hashlib.md5(body).hexdigest()
+    assert upload["version_id"] == version_id
+    # SQS delivering the same notification again is a duplicate: nothing runs, nothing changes.
+    fetches: list[Any] = []
+    monkeypatch.setattr(stack.service(), "record_upload", lambda *a, **k: fetches.append(a))
+    assert stack.invoke(stack.event_from(messages)) == {"batchItemFailures": []}
+    assert fetches == []
+    assert stack.uploads().body["uploads"] == [upload]
+
+
+def test_a_transient_failure_is_redelivered_after_a_backoff_and_then_succeeds(
+    stack: IngestStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from whosaid.ingest.processor import get_ingestor
+
+    stack.receive()
     stack.upload("incoming/seed-article.txt", SEED_BYTES)
-    dlq_url = stack.sqs.get_queue_url(
-        QueueName=stack.env["WHOSAID_QUEUE_URL"].rsplit("/", 1)[1].replace("IngestQueue", "IngestDeadLetterQueue")
-    )["QueueUrl"]
+    ingestor = get_ingestor()
+    get_object = ingestor.s3.get_object
+    outages = [ClientError({"Error": {"Code": "InternalError", "Message": "try again"}}, "GetObject")]
 
-    for _ in range(5):  # the event source's loop: receive, invoke, delete what succeeded, let the rest reappear
-        messages = stack.sqs.receive_message(
-            QueueUrl=stack.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
-        ).get("Messages", [])
-        if not messages:
-            break
-        failed = _failed_ids(stack.invoke(stack.event_from(messages)))
-        for message in messages:
-            if message["MessageId"] in failed:
-                stack.sqs.change_message_visibility(
-                    QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
-            else:
-                stack.sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    def flaky_get_object(**kwargs: Any) -> Any:
+        if outages:
+            raise outages.pop()
+        return get_object(**kwargs)
 
-    dead = stack.sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10).get("Messages", [])
-    dead_keys = [unquote_plus(json.loads(m["Body"])["Records"][0]["s3"]["object"]["key"]) for m in dead]
-    assert dead_keys == ["incoming/latin1.txt"]
-    assert len(stack.articles()) == 1
+    monkeypatch.setattr(ingestor.s3, "get_object", flaky_get_object)
+    sqs = stack.service().queue.sqs
+    change_visibility = sqs.change_message_visibility
+    visibility_calls: list[dict[str, Any]] = []
+
+    def spy(**kwargs: Any) -> Any:
+        visibility_calls.append(kwargs)
+        return change_visibility(**kwargs)
+
+    monkeypatch.setattr(sqs, "change_message_visibility", spy)
+
+    [message], failed = stack.deliver()
+
+    assert failed == {message["MessageId"]}
+    # A tenth of the function's time (the fake context's 300 s), on the message's own receipt handle.
+    assert visibility_calls == [
+        {"QueueUrl": stack.queue_url, "ReceiptHandle": message["ReceiptHandle"], "VisibilityTimeout": 30}
+    ]
+    assert stack.receive() == []  # in flight until the backoff is over (moto applied it)
+    assert stack.uploads().body["uploads"] == []  # nothing recorded for a failure that may yet succeed
+    # The idempotency record went with the exception, so the redelivery really runs.
+    assert stack.table_items("WHOSAID_IDEMPOTENCY_TABLE_NAME") == []
+
+    stack.make_visible([message])
+    [again], failed = stack.deliver()
+
+    assert again["MessageId"] == message["MessageId"] and again["Attributes"]["ApproximateReceiveCount"] == "2"
+    assert failed == set() and len(visibility_calls) == 1
+    [upload] = stack.uploads().body["uploads"]
+    [article] = stack.articles()
+    assert (upload["status"], upload["article_id"]) == ("complete", article.article_id)
+    assert article.status == "complete"
+
+
+def test_backoff_grows_with_each_delivery_and_the_dead_letter_queue_ends_it(
+    stack: IngestStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from whosaid.errors import StorageError
+    from whosaid.ingest.processor import get_ingestor
+
+    stack.receive()
+    stack.upload("incoming/seed-article.txt", SEED_BYTES)
+
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise StorageError("storage is unavailable: storing the article failed (InternalError); try again later")
+
+    monkeypatch.setattr(stack.service(), "submit", unavailable)
+    delays = [get_ingestor().retry_delay(count) for count in (1, 2, 3)]
+    assert delays == [30, 60, 120]
+
+    for _ in range(3):  # the redrive policy's maxReceiveCount
+        messages, failed = stack.deliver()
+        assert len(messages) == 1 and failed == {messages[0]["MessageId"]}
+        stack.make_visible(messages)
+
+    assert stack.receive() == []
+    [dead] = stack.dead_letters()
+    assert unquote_plus(json.loads(dead["Body"])["Records"][0]["s3"]["object"]["key"]) == "incoming/seed-article.txt"
+    assert stack.uploads().body["uploads"] == []
+
+
+def test_a_queued_upload_is_pending_then_follows_its_article(stack: IngestStack) -> None:
+    long_text = "\n\n".join([SEED_TEXT] * 4)  # above the async threshold: queued
+    stack.upload("incoming/long.txt", long_text.encode())
+
+    assert stack.drain() == {"batchItemFailures": []}
+    [upload] = stack.uploads().body["uploads"]
+    assert upload["status"] == "pending" and upload["article_id"]
+    assert [u["key"] for u in stack.uploads(status="pending").body["uploads"]] == ["incoming/long.txt"]
+    assert stack.uploads(status="complete").body["uploads"] == []
+
+    assert stack.drain() == {"batchItemFailures": []}  # the queued extract_article message
+
+    [upload] = stack.uploads().body["uploads"]
+    assert upload["status"] == "complete"
+    assert [u["key"] for u in stack.uploads(status="complete").body["uploads"]] == ["incoming/long.txt"]
+    assert stack.uploads(status="pending").body["uploads"] == []
+
+
+def test_async_extraction_acknowledges_a_permanent_failure_and_retries_a_transient_one(
+    stack: IngestStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.service_support import FakeExtractor
+    from whosaid.errors import LLMOutputError, LLMUnavailableError
+
+    stack.receive()
+    service = stack.service()
+    extractor = FakeExtractor(error=LLMUnavailableError("the LLM endpoint kept failing (503)"))
+    monkeypatch.setattr(service, "_extractor_factory", lambda: extractor)
+    article_id = service.submit(_seed_article(), mode="async").article.article_id
+
+    [message], failed = stack.deliver()
+
+    assert failed == {message["MessageId"]}  # transient: redelivered
+    assert service.get_article(article_id).error.code == "llm_unavailable"
+
+    extractor.error = LLMOutputError("The model's output failed validation after a re-ask")
+    stack.make_visible([message])
+    [again], failed = stack.deliver()
+
+    assert again["MessageId"] == message["MessageId"] and failed == set()  # permanent: acknowledged
+    assert service.get_article(article_id).error.code == "llm_bad_output"
+    assert stack.receive() == [] and extractor.calls == 2
 
 
 # --- documents ----------------------------------------------------------------------------------------------------
