@@ -303,6 +303,7 @@ def test_openapi_and_swagger(article_service: ArticleService) -> None:
         "/articles/{article_id}/claims",
         "/speakers",
         "/speakers/{speaker}/claims",
+        "/uploads",
     }
     assert set(paths["/articles"]) == {"get", "post"} and set(paths["/articles/{article_id}"]) == {"get", "delete"}
     assert {"201", "200", "202", "400", "413", "422"} <= set(paths["/articles"]["post"]["responses"])
@@ -321,6 +322,7 @@ def test_event_files_are_real_shaped() -> None:
         "api-get-speaker-claims.json",
         "api-list-speakers.json",
         "api-delete-article.json",
+        "api-list-uploads.json",
     ):
         event = copy.deepcopy(load_event(name))
         assert {"resource", "path", "httpMethod", "headers", "requestContext", "body", "isBase64Encoded"} <= set(event)
