@@ -362,8 +362,9 @@ class QueueWorker(threading.Thread):
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
-        # Failures come back after a short delay rather than the queue's long visibility timeout; after the
-        # RedrivePolicy's maxReceiveCount receives SQS (moto too) moves them to the dead-letter queue.
+        # The ingest function acknowledges permanent failures itself (recorded in GET /uploads) and sets a backoff
+        # on the transient ones (30, 60, 120 s deployed); locally they come back after retry_seconds instead, and
+        # after the RedrivePolicy's maxReceiveCount receives SQS (moto too) moves them to the dead-letter queue.
         for message in messages:
             if message["MessageId"] in failed:
                 with contextlib.suppress(Exception):

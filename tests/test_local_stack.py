@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import boto3
 import pytest
@@ -162,21 +163,47 @@ def test_routes_come_from_the_template() -> None:
 
 
 def test_worker_deletes_processed_and_dead_letters_poison(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker in front of the real ingest function: a good upload and a permanently bad one are each delivered
+    once and deleted (the bad one shows failed in the uploads listing), a transient failure is redelivered and then
+    succeeds, and a malformed message goes round maxReceiveCount times to the dead-letter queue."""
+    from botocore.exceptions import ClientError
+
+    from infra.local_stack import INGEST_FUNCTION, function_settings, load_handler
+
     if not TEMPLATE_PATH.exists():
         pytest.skip("template.yaml not written yet")
+    path, attribute, _, _ = function_settings(load_template(TEMPLATE_PATH), INGEST_FUNCTION)
     seen: list[dict[str, Any]] = []
 
-    def handler(event: dict[str, Any], context: LocalLambdaContext) -> dict[str, Any]:
-        seen.extend(event["Records"])
-        failures = [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "poison"]
-        return {"batchItemFailures": failures}
-
     with moto_stack_resources(monkeypatch) as stack:
+        from whosaid.ingest.processor import get_ingestor
+        from whosaid.service import get_article_service
+
+        ingest = load_handler(path, attribute)
+
+        def handler(event: dict[str, Any], context: LocalLambdaContext) -> dict[str, Any]:
+            seen.extend(event["Records"])
+            return ingest(event, context)
+
+        ingestor = get_ingestor()
+        get_object = ingestor.s3.get_object
+        outages = [ClientError({"Error": {"Code": "InternalError", "Message": "try again"}}, "GetObject")]
+
+        def flaky_get_object(**kwargs: Any) -> Any:
+            if kwargs["Key"] == "incoming/flaky.txt" and outages:
+                raise outages.pop()
+            return get_object(**kwargs)
+
+        monkeypatch.setattr(ingestor.s3, "get_object", flaky_get_object)
         sqs = boto3.client("sqs", region_name=REGION)
+        s3 = boto3.client("s3", region_name=REGION)
+        bucket = stack.resources["ArticlesBucket"].ref
         queue = stack.resources["IngestQueue"]
         dlq_url = stack.resources["IngestDeadLetterQueue"].ref
         _drain(sqs, queue.ref)  # the S3 test event sent when the bucket notification was configured
-        sqs.send_message(QueueUrl=queue.ref, MessageBody="good")
+        s3.put_object(Bucket=bucket, Key="incoming/good.txt", Body=SEED.read_bytes())
+        s3.put_object(Bucket=bucket, Key="incoming/latin1.txt", Body="déclaré".encode("latin-1"))
+        s3.put_object(Bucket=bucket, Key="incoming/flaky.txt", Body=b"The mayor said the bridge would reopen.")
         sqs.send_message(QueueUrl=queue.ref, MessageBody="poison")
         stop = threading.Event()
         worker = QueueWorker(
@@ -189,7 +216,7 @@ def test_worker_deletes_processed_and_dead_letters_poison(monkeypatch: pytest.Mo
         )
         worker.start()
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             dead: list[dict[str, Any]] = []
             while not dead and time.monotonic() < deadline:
                 dead = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1).get("Messages", [])
@@ -197,14 +224,30 @@ def test_worker_deletes_processed_and_dead_letters_poison(monkeypatch: pytest.Mo
             stop.set()
             worker.join(timeout=10)
         assert [m["Body"] for m in dead] == ["poison"]
-        record = next(r for r in seen if r["body"] == "good")
+        record = next(r for r in seen if r["body"] != "poison")
         assert record["eventSource"] == "aws:sqs"
         assert record["eventSourceARN"] == queue.attributes["Arn"]
         assert record["awsRegion"] == REGION
         assert record["receiptHandle"] and record["md5OfBody"]
-        assert record["attributes"]["ApproximateReceiveCount"] == "1"
-        assert [r["body"] for r in seen].count("good") == 1  # processed once, deleted
-        assert [r["body"] for r in seen].count("poison") == 3  # maxReceiveCount, then the DLQ
+        deliveries: dict[str, list[str]] = {}
+        for r in seen:
+            raw_key = "poison" if r["body"] == "poison" else json.loads(r["body"])["Records"][0]["s3"]["object"]["key"]
+            key = unquote_plus(raw_key)
+            deliveries.setdefault(key, []).append(r["attributes"]["ApproximateReceiveCount"])
+        assert deliveries == {
+            "incoming/good.txt": ["1"],  # processed once, deleted
+            "incoming/latin1.txt": ["1"],  # failed for good: recorded, deleted, never redelivered
+            "incoming/flaky.txt": ["1", "2"],  # transient: redelivered, then processed
+            "poison": ["1", "2", "3"],  # maxReceiveCount, then the DLQ
+        }
+        uploads = {u.key: u for u in get_article_service().list_uploads().items}
+        assert {key: u.status for key, u in uploads.items()} == {
+            "incoming/good.txt": "complete",
+            "incoming/latin1.txt": "failed",
+            "incoming/flaky.txt": "complete",
+        }
+        assert uploads["incoming/latin1.txt"].error is not None
+        assert "not valid UTF-8" in uploads["incoming/latin1.txt"].error.message
         attributes = sqs.get_queue_attributes(QueueUrl=queue.ref, AttributeNames=["ApproximateNumberOfMessages"])
         assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0"
 
