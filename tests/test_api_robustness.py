@@ -222,6 +222,7 @@ def test_success_responses_document_their_model(article_service: ArticleService)
         ("get", "/articles/{article_id}/claims", "200"): "ClaimListResponse",
         ("get", "/speakers/{speaker}/claims", "200"): "ClaimListResponse",
         ("get", "/speakers", "200"): "SpeakerListResponse",
+        ("get", "/uploads", "200"): "UploadListResponse",
         ("post", "/articles", "201"): "ArticleWithClaimsResponse",
         ("post", "/articles", "200"): "ArticleWithClaimsResponse",
         ("post", "/articles", "202"): "AcceptedResponse",
