@@ -35,6 +35,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
@@ -173,7 +174,8 @@ class Ingestor:
         }
         if isinstance(exc, MalformedMessageError):
             logger.warning("malformed queue message, sent on to the dead-letter queue", extra=details)
-        elif isinstance(exc, WhosaidError):
+        elif isinstance(exc, WhosaidError | IdempotencyAlreadyInProgressError):
+            # (the latter: another invocation is processing the same upload right now; its outcome will stand)
             logger.warning("ingest message failed; it will be retried", extra=details)
         else:
             logger.error("ingest message failed unexpectedly; it will be retried", extra=details, exc_info=exc)
