@@ -282,6 +282,31 @@ def test_article_listing_index_projects_every_listed_field_but_the_text(resource
     assert projected == (set(ArticleRecord.model_fields) - {"text"}) | {"entity"}
 
 
+def test_upload_items_carry_only_what_the_recency_index_projects(resources: dict[str, Any]) -> None:
+    # GET /uploads reads the same index (its UPLOADS partition): an upload attribute it does not project would be
+    # silently missing from the listing.
+    from whosaid.storage.records import ArticleError
+    from whosaid.storage.uploads import UploadStore
+
+    written: dict[str, Any] = {}
+
+    class Recorder:
+        def put_item(self, attributes: dict[str, Any], operation: str) -> None:
+            written.update(attributes)
+
+    UploadStore(Recorder()).record(  # type: ignore[arg-type]  # only put_item is used
+        upload_id="upl_0",
+        origin={"key": "incoming/a.txt"},
+        status="failed",
+        now="t",
+        article_id="a",
+        error=ArticleError(code="invalid_input", message="bad"),
+    )
+    articles = _props(resources, "ArticlesTable")
+    recency = next(i for i in articles["GlobalSecondaryIndexes"] if i["IndexName"] == "by_recency")
+    assert set(written) <= set(recency["Projection"]["NonKeyAttributes"]) | {"pk", "sk", "gsi2pk", "gsi2sk"}
+
+
 def test_no_wildcard_grants(template: dict[str, Any]) -> None:
     for statement in _statements(template):
         if statement.get("Effect") != "Allow":
