@@ -11,7 +11,7 @@ What happens to a failure depends on whether trying again can help:
 - transient (storage or the LLM unavailable or timing out, a misconfiguration, anything unexpected): the message
   is reported in batchItemFailures and its visibility set so SQS redelivers it after a backoff that grows with
   its receive count (a tenth of the function's time, doubling), until the queue's maxReceiveCount moves it to the
-  dead-letter queue: minutes, not hours (README, "Uploading to S3");
+  dead-letter queue: minutes, not hours (README, "Ingesting from S3");
 - a queue message that is none of the known kinds is reported failed with no delay: nothing can be recorded for
   it, so it reaches the dead-letter queue (and its alarm) within seconds.
 
