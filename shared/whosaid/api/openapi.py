@@ -45,22 +45,29 @@ def server_url(event: APIGatewayProxyEvent) -> str:
 
 # --- security: what the template's AuthMode makes API Gateway ask for --------------------------------------------
 
+
+def _header_key(name: str, description: str, extensions: dict[str, Any] | None = None) -> APIKey:
+    # By alias ("in"): the field is in_ in Python, which type checkers do not accept as a keyword.
+    return APIKey.model_validate(
+        {"in": APIKeyIn.header, "name": name, "description": description, "openapi_extensions": extensions}
+    )
+
+
 _SECURITY_SCHEMES: dict[AuthMode, dict[str, SecurityScheme]] = {
     "API_KEY": {
-        "api_key": APIKey(
-            name="x-api-key",
-            in_=APIKeyIn.header,
-            description="The deployment's API key (the ApiKeyId stack output: aws apigateway get-api-key "
-            "--include-value --api-key <id>).",
+        "api_key": _header_key(
+            "x-api-key",
+            "The deployment's API key (the ApiKeyId stack output: aws apigateway get-api-key --include-value "
+            "--api-key <id>).",
         )
     },
     "IAM": {
-        "sigv4": APIKey(
-            name="Authorization",
-            in_=APIKeyIn.header,
-            description="AWS Signature Version 4 (service execute-api) by a principal allowed execute-api:Invoke; "
-            "sign with an AWS SDK or e.g. awscurl.",
-            openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
+        "sigv4": _header_key(
+            "Authorization",
+            "AWS Signature Version 4 (service execute-api) by a principal allowed execute-api:Invoke; sign with an "
+            "AWS SDK or e.g. awscurl.",
+            # How API Gateway itself marks SigV4 in an OpenAPI definition.
+            {"x-amazon-apigateway-authtype": "awsSigv4"},
         )
     },
     "JWT": {
