@@ -63,6 +63,8 @@ def say(message: str) -> None:
 
 
 def free_port() -> int:
+    """A port the kernel has free now (for moto and DynamoDB Local, new each run, so never one a previous run left
+    in TIME_WAIT; both bind it with SO_REUSEADDR anyway: werkzeug's server and Jetty set it by default)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
