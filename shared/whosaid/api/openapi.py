@@ -116,11 +116,11 @@ def gateway_responses(auth_mode: AuthMode) -> dict[str, dict[str, Any]]:
         "403": {
             "description": "From API Gateway: "
             + {
-                "API_KEY": "a missing or wrong API key",
-                "IAM": "a missing, wrong or unauthorized SigV4 signature",
-                "JWT": "a token without access",
+                "API_KEY": "a missing or wrong API key (INVALID_API_KEY), or ",
+                "IAM": "a missing, wrong or unauthorized SigV4 signature, or ",
+                "JWT": "",  # a missing or bad token is the 401
             }[auth_mode]
-            + ", or a path or method the API does not have (MISSING_AUTHENTICATION_TOKEN).",
+            + "a path or method the API does not have (MISSING_AUTHENTICATION_TOKEN).",
             "content": {"application/json": {"schema": ERROR_SCHEMA, "examples": forbidden}},
         },
         "429": {
