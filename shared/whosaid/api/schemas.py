@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from whosaid.storage.records import ArticleRecord, ClaimRecord, SpeakerEntry, UploadRecord
 
@@ -45,49 +45,6 @@ class SpeakerListResponse(BaseModel):
 
 class UploadListResponse(BaseModel):
     """A page of processed uploads, newest first."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "uploads": [
-                        {
-                            "upload_id": "upl_9b1de2c4a07f35e6d812",
-                            "bucket": "whosaid-dev-123456789012-eu-west-1",
-                            "key": "incoming/report.pdf",
-                            "etag": "0f343b0931126a20f133d67c2b018a3b",
-                            "version_id": "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH",
-                            "size": 18204,
-                            "status": "failed",
-                            "article_id": None,
-                            "error": {
-                                "code": "invalid_input",
-                                "message": "unsupported file type '.pdf' for 'incoming/report.pdf': upload .htm, "
-                                ".html, .json, .txt",
-                                "status": 400,
-                            },
-                            "created_at": "2026-12-01T15:04:05.123456Z",
-                            "updated_at": "2026-12-01T15:04:05.123456Z",
-                        },
-                        {
-                            "upload_id": "upl_51c0f7a9e2d84b3a6c10",
-                            "bucket": "whosaid-dev-123456789012-eu-west-1",
-                            "key": "incoming/cairo-talks.txt",
-                            "etag": "7d8f1b2e4c6a09d3f5e7b1a2c4d6e8f0",
-                            "version_id": "Kd2l.8mUvQq3sG7oZ1yXbH4cN6tR0wEa",
-                            "size": 2113,
-                            "status": "complete",
-                            "article_id": "5a2ec754b9dc076ed993",
-                            "error": None,
-                            "created_at": "2026-12-01T15:02:41.000317Z",
-                            "updated_at": "2026-12-01T15:02:41.000317Z",
-                        },
-                    ],
-                    "next_token": None,
-                }
-            ]
-        }
-    )
 
     uploads: list[UploadRecord] = Field(
         description="Uploads, most recently processed first. A page filtered by status may hold fewer than limit "
