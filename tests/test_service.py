@@ -411,13 +411,34 @@ def test_pagination_key_is_read_from_secrets_manager_through_powertools_and_cach
     assert _token(codec) == token  # cached by the SecretsProvider, not re-read per token
 
 
+def test_article_listing_pages_with_the_generated_key(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    arn = boto3.client("secretsmanager").create_secret(Name="whosaid-test-key", SecretString=GENERATED)["ARN"]
+    monkeypatch.setenv("WHOSAID_PAGINATION_SECRET_ARN", arn)  # as the template sets it for the API function
+    get_settings.cache_clear()
+    service = ArticleService.from_settings(get_settings())
+    for text in (TEXT, TEXT + " Bob Day said more."):
+        service.submit(Article(text=text))
+    first = service.list_articles(limit=1)
+    assert first.next_token is not None
+    assert TokenCodec(GENERATED.encode()).decode(first.next_token, "ARTICLES", "gsi2pk") is not None
+    second = service.list_articles(limit=1, next_token=first.next_token)
+    assert {a.article_id for a in first.items + second.items} == {
+        article_id_for_text(TEXT),
+        article_id_for_text(TEXT + " Bob Day said more."),
+    }
+
+
 def test_pagination_key_is_read_only_when_a_token_is_signed(aws_env: dict[str, str]) -> None:
     settings = get_settings().model_copy(update={"pagination_secret_arn": "arn:aws:secretsmanager:us-east-1:1:absent"})
     service = ArticleService.from_settings(settings)  # what the ingest function builds: no read, no failure
     assert service.submit(Article(text=TEXT)).article.status == "complete"
     # An ARN that cannot be read is a configuration error, never a silent fall back to the derived key.
+    codec = TokenCodec(pagination_key(settings))
     with pytest.raises(ConfigurationError, match="WHOSAID_PAGINATION_SECRET_ARN"):
-        _token(TokenCodec(pagination_key(settings)))
+        _token(codec)
+    # Checking a token fails the same way: a 500 the operator must fix, not a client's invalid_next_token.
+    with pytest.raises(ConfigurationError):
+        codec.decode(_token(TokenCodec(b"any")), "ARTICLES", "pk")
 
 
 def test_pagination_key_precedence(aws_env: dict[str, str]) -> None:
