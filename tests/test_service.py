@@ -9,12 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
+from pydantic import SecretStr
 
 from infra.fake_openai import Behaviour, FakeOpenAI
 from tests.service_support import FakeExtractor, api_event, bucket_keys, invoke, queue_messages, table_items
 from whosaid.config import get_settings
 from whosaid.errors import (
     ConfigurationError,
+    InvalidInputError,
     LLMOutputError,
     LLMTimeoutError,
     LLMUnavailableError,
@@ -23,8 +25,8 @@ from whosaid.errors import (
 )
 from whosaid.models import Article, Usage
 from whosaid.service import ArticleNotReadyError, ArticleProcessingError, ArticleService, ExtractorProvider
-from whosaid.service.secrets import OpenAIKeySource, with_openai_key
-from whosaid.storage import article_id_for_text
+from whosaid.service.secrets import OpenAIKeySource, PaginationKeySource, pagination_key, with_openai_key
+from whosaid.storage import TokenCodec, article_id_for_text, codec_secret
 
 TEXT = "Hazem Qassem said the talks went well. Mary Smith said nothing had changed."
 
@@ -380,3 +382,113 @@ def test_a_completion_that_loses_its_lease_waits_for_the_new_holder(
     outcome = article_service.submit(Article(text=TEXT))
     others[0].join()
     assert outcome.status == "existing" and len(outcome.claims) == 2
+
+
+# --- the pagination key ---------------------------------------------------------------------------------------------
+
+GENERATED = "Q3kz8generatedbythestack0123456789abcdefghijklmnopqrstuvwxyzABCD"
+
+
+def _token(codec: TokenCodec) -> str:
+    token = codec.encode("ARTICLES", {"pk": "ARTICLES", "sk": "x"})
+    assert token is not None
+    return token
+
+
+def test_pagination_key_is_read_from_secrets_manager_through_powertools_and_cached(aws_env: dict[str, str]) -> None:
+    secrets = boto3.client("secretsmanager")
+    arn = secrets.create_secret(Name="whosaid-test-pagination-key", SecretString=GENERATED)["ARN"]
+    settings = get_settings().model_copy(update={"pagination_secret_arn": arn})
+    key = pagination_key(settings)
+    assert isinstance(key, PaginationKeySource)
+    codec = TokenCodec(key)
+    token = _token(codec)
+    # Signed with the secret's value: another codec holding that value accepts it, the derived key does not.
+    assert TokenCodec(GENERATED.encode()).decode(token, "ARTICLES", "pk") == {"pk": "ARTICLES", "sk": "x"}
+    with pytest.raises(InvalidInputError):
+        TokenCodec(codec_secret(None, settings.table_name)).decode(token, "ARTICLES", "pk")
+    secrets.put_secret_value(SecretId=arn, SecretString="replaced")
+    assert _token(codec) == token  # cached by the SecretsProvider, not re-read per token
+
+
+def test_article_listing_pages_with_the_generated_key(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    arn = boto3.client("secretsmanager").create_secret(Name="whosaid-test-key", SecretString=GENERATED)["ARN"]
+    monkeypatch.setenv("WHOSAID_PAGINATION_SECRET_ARN", arn)  # as the template sets it for the API function
+    get_settings.cache_clear()
+    service = ArticleService.from_settings(get_settings())
+    for text in (TEXT, TEXT + " Bob Day said more."):
+        service.submit(Article(text=text))
+    first = service.list_articles(limit=1)
+    assert first.next_token is not None
+    assert TokenCodec(GENERATED.encode()).decode(first.next_token, "ARTICLES", "gsi2pk") is not None
+    second = service.list_articles(limit=1, next_token=first.next_token)
+    assert {a.article_id for a in first.items + second.items} == {
+        article_id_for_text(TEXT),
+        article_id_for_text(TEXT + " Bob Day said more."),
+    }
+
+
+def test_pagination_key_is_read_only_when_a_token_is_signed(aws_env: dict[str, str]) -> None:
+    settings = get_settings().model_copy(update={"pagination_secret_arn": "arn:aws:secretsmanager:us-east-1:1:absent"})
+    service = ArticleService.from_settings(settings)  # what the ingest function builds: no read, no failure
+    assert service.submit(Article(text=TEXT)).article.status == "complete"
+    # An ARN that cannot be read is a configuration error, never a silent fall back to the derived key.
+    codec = TokenCodec(pagination_key(settings))
+    with pytest.raises(ConfigurationError, match="WHOSAID_PAGINATION_SECRET_ARN"):
+        _token(codec)
+    # Checking a token fails the same way: a 500 the operator must fix, not a client's invalid_next_token.
+    with pytest.raises(ConfigurationError):
+        codec.decode(_token(TokenCodec(b"any")), "ARTICLES", "pk")
+
+
+def test_pagination_key_precedence(aws_env: dict[str, str]) -> None:
+    base = get_settings()
+    # WHOSAID_PAGINATION_SECRET (local runs) wins over the ARN, which is then never read.
+    explicit = base.model_copy(
+        update={"pagination_secret": SecretStr("local-key"), "pagination_secret_arn": "arn:aws:secretsmanager:x"}
+    )
+    assert pagination_key(explicit) == b"local-key"
+    # Neither set (local stack, tests): the key derived from the table name, as before.
+    neither = base.model_copy(update={"pagination_secret": None, "pagination_secret_arn": ""})
+    assert pagination_key(neither) == codec_secret(None, base.table_name)
+
+
+# --- metrics the alarms read ----------------------------------------------------------------------------------------
+
+LLM_USAGE = Usage(extractor="llm", model="m", requests=2, prompt_tokens=900, completion_tokens=334, total_tokens=1234)
+
+
+class _PaidExtractor(FakeExtractor):
+    """The fake extractor, reporting what an LLM would have charged."""
+
+    def extract(self, article: Article, *, deadline: object = None) -> object:  # type: ignore[override]
+        if self.error is not None:
+            self.error.usage = LLM_USAGE
+            raise self.error
+        return super().extract(article).model_copy(update={"usage": LLM_USAGE})
+
+
+def _metric_values(name: str) -> list[float]:
+    from whosaid.observability import metrics
+
+    return list(metrics.metric_set.get(name, {}).get("Value", []))
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_llm_tokens_and_failures_are_counted_once_per_extraction(aws_env: dict[str, str], fails: bool) -> None:
+    from whosaid.observability import metrics
+
+    extractor = _PaidExtractor(error=LLMTimeoutError("the model took too long") if fails else None)
+    service = ArticleService.from_settings(get_settings(), extractor_factory=lambda: extractor)
+    metrics.clear_metrics()
+    try:
+        if fails:
+            with pytest.raises(LLMTimeoutError):
+                service.submit(Article(text=TEXT))
+        else:
+            service.submit(Article(text=TEXT))
+        # The LlmTokens alarm sums these per hour: a failed attempt's tokens were paid for and count too.
+        assert _metric_values("LlmTokens") == [1234]
+        assert _metric_values("ExtractionFailures") == ([1] if fails else [])
+    finally:
+        metrics.clear_metrics()

@@ -122,7 +122,7 @@ def test_parameters_and_auth_switch(template: dict[str, Any]) -> None:
         "AuthMode",
         "LogLevel",
     }
-    assert parameters["AuthMode"]["AllowedValues"] == ["API_KEY", "IAM"]
+    assert parameters["AuthMode"]["AllowedValues"] == ["API_KEY", "IAM", "JWT"]
     assert parameters["Extractor"]["AllowedValues"] == ["auto", "llm", "rules"]
     assert parameters["LlmResponseFormat"]["AllowedValues"] == ["json_schema", "json_object", "none"]
     assert parameters["OpenAIApiKeyParameter"]["Default"] == ""
@@ -167,24 +167,45 @@ def test_a_failing_message_reaches_the_dead_letter_queue_in_minutes(resources: d
     assert event["Properties"]["BatchSize"] == 1  # the timeout is sized for one article
 
 
-def test_api_routes_and_auth(resources: dict[str, Any]) -> None:
-    events = _props(resources, "ApiFunction")["Events"]
-    routes = {}
-    for event in events.values():
+# Public in every AuthMode: API_KEY has no authorizer to switch off, IAM and JWT do.
+PUBLIC_AUTH = {"Fn::If": ["UseAuthorizer", {"Authorizer": "NONE"}, {"ApiKeyRequired": False}]}
+
+
+def _api_routes(resources: dict[str, Any]) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, str], Any]]:
+    """(routes always there, CORS preflight routes that exist only with CorsAllowedOrigins), by (path, method)."""
+    routes, preflights = {}, {}
+    for event in _props(resources, "ApiFunction")["Events"].values():
+        target = routes
+        if "Fn::If" in event:
+            condition, event, absent = event["Fn::If"]
+            assert (condition, absent) == ("HasCorsOrigins", {"Ref": "AWS::NoValue"})
+            target = preflights
         assert event["Type"] == "Api"
         assert event["Properties"]["RestApiId"] == {"Ref": "WhosaidApi"}
-        routes[(event["Properties"]["Path"], event["Properties"]["Method"].lower())] = event["Properties"]
+        target[(event["Properties"]["Path"], event["Properties"]["Method"].lower())] = event["Properties"]
+    return routes, preflights
+
+
+def test_api_routes_and_auth(resources: dict[str, Any]) -> None:
+    routes, _ = _api_routes(resources)
     assert set(routes) == PROTECTED_ROUTES | DOCS_ROUTES
     for route in PROTECTED_ROUTES:
         assert "Auth" not in routes[route], f"{route} must use the API's default auth"
-    public = {"Fn::If": ["UseIamAuth", {"Authorizer": "NONE"}, {"ApiKeyRequired": False}]}
     for route in DOCS_ROUTES:
-        assert routes[route]["Auth"] == public
+        assert routes[route]["Auth"] == PUBLIC_AUTH
     auth = _props(resources, "WhosaidApi")["Auth"]["Fn::If"]
     assert auth[0] == "UseIamAuth"
     assert auth[1] == {"DefaultAuthorizer": "AWS_IAM"}
-    assert auth[2]["ApiKeyRequired"] is True
-    assert auth[2]["UsagePlan"]["CreateUsagePlan"] == "PER_API"
+    jwt, api_key = auth[2]["Fn::If"][1:]
+    assert auth[2]["Fn::If"][0] == "UseJwtAuth"
+    assert jwt["DefaultAuthorizer"] == "CognitoAuthorizer"
+    assert jwt["Authorizers"]["CognitoAuthorizer"]["UserPoolArn"] == {
+        "Fn::If": ["HasJwtUserPoolArn", {"Ref": "JwtUserPoolArn"}, {"Fn::GetAtt": ["UserPool", "Arn"]}]
+    }
+    assert api_key["ApiKeyRequired"] is True
+    assert api_key["UsagePlan"]["CreateUsagePlan"] == "PER_API"
+    # The OpenAPI helper makes the documented security schemes follow this.
+    assert _props(resources, "ApiFunction")["Environment"]["Variables"]["WHOSAID_AUTH_MODE"] == {"Ref": "AuthMode"}
 
 
 def test_ingest_reads_the_queue_with_partial_batch_failures(resources: dict[str, Any]) -> None:
@@ -316,45 +337,330 @@ def test_no_wildcard_grants(template: dict[str, Any]) -> None:
         assert statement.get("Principal") != "*", statement
 
 
-def test_functions_use_policy_templates_only(resources: dict[str, Any]) -> None:
-    allowed = {
-        "DynamoDBCrudPolicy",
-        "S3CrudPolicy",
-        "SQSSendMessagePolicy",
-        "SSMParameterWithSlashPrefixReadPolicy",
-    }
-    # The one inline statement: the ingest function sets the redelivery backoff of the messages it failed.
-    change_visibility = {
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "sqs:ChangeMessageVisibility",
-                "Resource": {"Fn::GetAtt": ["IngestQueue", "Arn"]},
-            }
-        ]
-    }
+# SAM policy templates that are as narrow as the function needs (one queue, one parameter, one secret). The CRUD
+# templates are not: DynamoDBCrudPolicy adds Scan and every index, S3CrudPolicy every key and bucket configuration.
+NARROW_POLICY_TEMPLATES = {
+    "SQSSendMessagePolicy",
+    "SSMParameterWithSlashPrefixReadPolicy",
+    "AWSSecretsManagerGetSecretValuePolicy",
+}
+ARTICLE_ITEM_ACTIONS = {
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:Query",
+}
+# What each function's code calls (storage/articles.py, ingest/processor.py), on which resource.
+EXPECTED_GRANTS = {
+    "ApiFunction": {
+        ("ArticlesTable", ""): ARTICLE_ITEM_ACTIONS,
+        ("ArticlesTable", "/index/by_speaker"): {"dynamodb:Query"},
+        ("ArticlesTable", "/index/by_recency"): {"dynamodb:Query"},
+        ("ArticlesTable", "/index/by_claims"): {"dynamodb:Query"},
+        ("ArticlesBucket", "/articles/*"): {
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",
+        },
+        ("ArticlesBucket", ""): {"s3:ListBucket"},
+    },
+    "IngestFunction": {
+        ("ArticlesTable", ""): ARTICLE_ITEM_ACTIONS,
+        ("ArticlesTable", "/index/by_speaker"): {"dynamodb:Query"},
+        ("IdempotencyTable", ""): {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        },
+        ("ArticlesBucket", "/incoming/*"): {"s3:GetObject", "s3:GetObjectVersion"},
+        ("ArticlesBucket", "/articles/*"): {"s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion"},
+        ("ArticlesBucket", ""): {"s3:ListBucket"},
+    },
+}
+
+
+def _inline_statements(resources: dict[str, Any], logical_id: str) -> list[dict[str, Any]]:
+    return [
+        s for policy in _props(resources, logical_id)["Policies"] if "Statement" in policy for s in policy["Statement"]
+    ]
+
+
+def _grant_target(resource: Any) -> tuple[str, str]:
+    """(logical id, suffix) of `!GetAtt X.Arn` ("") or `!Sub ${X.Arn}<suffix>`; anything else fails the test."""
+    if "Fn::GetAtt" in resource:
+        assert resource["Fn::GetAtt"][1] == "Arn", resource
+        return resource["Fn::GetAtt"][0], ""
+    match = re.fullmatch(r"\$\{(\w+)\.Arn\}(/\S+)", resource["Fn::Sub"])
+    assert match, resource
+    return match.group(1), match.group(2)
+
+
+def test_functions_use_narrow_policy_templates_and_explicit_statements(resources: dict[str, Any]) -> None:
     for logical_id in ("ApiFunction", "IngestFunction"):
         for policy in _props(resources, logical_id)["Policies"]:
-            if logical_id == "IngestFunction" and "Statement" in policy:
-                assert policy == change_visibility
-                continue
             if "Fn::If" in policy:  # the key parameter's read policy exists only when a parameter is given
                 condition, when_set, when_unset = policy["Fn::If"]
                 assert condition == "HasOpenAIApiKeyParameter"
                 assert when_unset == {"Ref": "AWS::NoValue"}
                 policy = when_set
+            if "Statement" in policy:
+                continue  # checked grant by grant below
             [name] = policy
-            assert name in allowed, f"{logical_id}: {name}"
+            assert name in NARROW_POLICY_TEMPLATES, f"{logical_id}: {name}"
+
+
+def test_only_the_ingest_function_changes_message_visibility(resources: dict[str, Any]) -> None:
+    # Its one queue statement: the redelivery backoff of the messages it failed, on its own queue only.
+    def queue_statements(logical_id: str) -> list[dict[str, Any]]:
+        return [s for s in _inline_statements(resources, logical_id) if str(s["Action"]).startswith("sqs:")]
+
+    assert queue_statements("IngestFunction") == [
+        {"Effect": "Allow", "Action": "sqs:ChangeMessageVisibility", "Resource": {"Fn::GetAtt": ["IngestQueue", "Arn"]}}
+    ]
+    assert queue_statements("ApiFunction") == []
+
+
+@pytest.mark.parametrize("logical_id", ["ApiFunction", "IngestFunction"])
+def test_s3_and_dynamodb_grants_are_what_the_function_calls(resources: dict[str, Any], logical_id: str) -> None:
+    grants: dict[tuple[str, str], set[str]] = {}
+    for statement in _inline_statements(resources, logical_id):
+        if not any(a.startswith(("s3:", "dynamodb:")) for a in _as_list(statement["Action"])):
+            continue  # e.g. queue actions: scoped by their own tests
+        assert statement["Effect"] == "Allow" and "Condition" not in statement, statement
+        for resource in _as_list(statement["Resource"]):
+            grants.setdefault(_grant_target(resource), set()).update(_as_list(statement["Action"]))
+    assert grants == EXPECTED_GRANTS[logical_id]
+    actions = {action for granted in grants.values() for action in granted}
+    # Never bucket configuration or deletion, never a table scan or every index.
+    assert not {a for a in actions if a.startswith(("s3:PutBucket", "s3:DeleteBucket", "s3:PutLifecycle"))}
+    assert "dynamodb:Scan" not in actions
+    # Object actions only on a prefix of the bucket; the bucket ARN itself only for listing key names.
+    for (target, suffix), granted in grants.items():
+        if target == "ArticlesBucket":
+            assert suffix in ("/articles/*", "/incoming/*") or granted == {"s3:ListBucket"}, (suffix, granted)
+    # Only the ingest function deletes nothing it did not write: no DeleteObject for uploads or bodies.
+    if logical_id == "IngestFunction":
+        assert "s3:DeleteObject" not in actions
+
+
+def test_pagination_secret_is_generated_and_only_the_api_reads_it(resources: dict[str, Any]) -> None:
+    secret = resources["PaginationSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert generated["PasswordLength"] >= 32
+    assert "SecretString" not in secret["Properties"]  # nothing in the template: Secrets Manager generates it
+    api = _props(resources, "ApiFunction")
+    assert api["Environment"]["Variables"]["WHOSAID_PAGINATION_SECRET_ARN"] == {"Ref": "PaginationSecret"}
+    reads = [p for p in api["Policies"] if "AWSSecretsManagerGetSecretValuePolicy" in p]
+    assert reads == [{"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "PaginationSecret"}}}]
+    ingest = _props(resources, "IngestFunction")
+    assert "WHOSAID_PAGINATION_SECRET_ARN" not in (ingest.get("Environment") or {}).get("Variables", {})
+    assert "secretsmanager" not in json.dumps(ingest["Policies"]).lower()
+
+
+@pytest.mark.parametrize("logical_id", ["ArticlesTable", "IdempotencyTable"])
+def test_tables_have_deletion_protection(template: dict[str, Any], resources: dict[str, Any], logical_id: str) -> None:
+    assert _props(resources, logical_id)["DeletionProtectionEnabled"] == {"Fn::If": ["ProtectTables", True, False]}
+    assert template["Conditions"]["ProtectTables"] == {"Fn::Equals": [{"Ref": "TableDeletionProtection"}, "true"]}
+    assert template["Parameters"]["TableDeletionProtection"]["Default"] == "true"
 
 
 def test_outputs(template: dict[str, Any]) -> None:
-    assert set(template["Outputs"]) >= {
+    outputs = template["Outputs"]
+    assert set(outputs) >= {
         "ApiUrl",
         "ArticlesTableName",
         "ArticlesBucketName",
         "IngestQueueUrl",
         "ApiKeyId",
+        "AlarmTopicArn",
+        "DashboardUrl",
+        "UserPoolId",
+        "UserPoolClientId",
     }
+    assert outputs["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
+    assert "${Dashboard}" in outputs["DashboardUrl"]["Value"]["Fn::Sub"]
+    assert outputs["UserPoolId"]["Condition"] == outputs["UserPoolClientId"]["Condition"] == "CreateUserPool"
+
+
+# --- operations: alarms, topic, dashboard, logs ---------------------------------------------------------------------
+
+SERVICE = [{"Name": "service", "Value": "whosaid"}]  # powertools' default dimension (POWERTOOLS_SERVICE_NAME)
+API_DIMENSIONS = [
+    {"Name": "ApiName", "Value": {"Fn::Sub": "whosaid-${Stage}"}},
+    {"Name": "Stage", "Value": {"Ref": "Stage"}},
+]
+ALARMS = {
+    # logical id: (namespace, metric, dimensions, threshold parameter)
+    "DeadLetterQueueAlarm": (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["IngestDeadLetterQueue", "QueueName"]}}],
+        "DlqMessagesThreshold",
+    ),
+    "ApiFunctionErrorsAlarm": (
+        "AWS/Lambda",
+        "Errors",
+        [{"Name": "FunctionName", "Value": {"Ref": "ApiFunction"}}],
+        "FunctionErrorsThreshold",
+    ),
+    "ApiFunctionThrottlesAlarm": (
+        "AWS/Lambda",
+        "Throttles",
+        [{"Name": "FunctionName", "Value": {"Ref": "ApiFunction"}}],
+        "FunctionThrottlesThreshold",
+    ),
+    "IngestFunctionErrorsAlarm": (
+        "AWS/Lambda",
+        "Errors",
+        [{"Name": "FunctionName", "Value": {"Ref": "IngestFunction"}}],
+        "FunctionErrorsThreshold",
+    ),
+    "IngestFunctionThrottlesAlarm": (
+        "AWS/Lambda",
+        "Throttles",
+        [{"Name": "FunctionName", "Value": {"Ref": "IngestFunction"}}],
+        "FunctionThrottlesThreshold",
+    ),
+    "Api5xxRateAlarm": ("AWS/ApiGateway", "5XXError", API_DIMENSIONS, "Api5xxRateThreshold"),
+    "ApiLatencyP99Alarm": ("AWS/ApiGateway", "Latency", API_DIMENSIONS, "ApiLatencyP99ThresholdMs"),
+    "ExtractionFailuresAlarm": ("Whosaid", "ExtractionFailures", SERVICE, "ExtractionFailuresPerHourThreshold"),
+    "LlmTokensAlarm": ("Whosaid", "LlmTokens", SERVICE, "LlmTokensPerHourThreshold"),
+}
+
+
+@pytest.mark.parametrize("logical_id", sorted(ALARMS))
+def test_alarm(template: dict[str, Any], resources: dict[str, Any], logical_id: str) -> None:
+    namespace, metric, dimensions, threshold = ALARMS[logical_id]
+    alarm = resources[logical_id]
+    assert alarm["Type"] == "AWS::CloudWatch::Alarm"
+    props = alarm["Properties"]
+    assert (props["Namespace"], props["MetricName"], props["Dimensions"]) == (namespace, metric, dimensions)
+    assert props["Threshold"] == {"Ref": threshold}
+    parameter = template["Parameters"][threshold]
+    assert parameter["Type"] == "Number" and "Default" in parameter
+    assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert props["ComparisonOperator"].startswith("GreaterThan")
+    assert props["TreatMissingData"] == "notBreaching"  # no traffic is not an incident
+
+
+def test_alarm_statistics_and_periods(resources: dict[str, Any]) -> None:
+    assert _props(resources, "ApiLatencyP99Alarm")["ExtendedStatistic"] == "p99"
+    assert _props(resources, "Api5xxRateAlarm")["Statistic"] == "Average"  # 5XXError is 0/1 per request: a rate
+    for logical_id in ("ExtractionFailuresAlarm", "LlmTokensAlarm"):
+        assert _props(resources, logical_id)["Period"] == 3600
+        assert _props(resources, logical_id)["Statistic"] == "Sum"
+
+
+def test_every_alarm_in_the_template_is_tested(resources: dict[str, Any]) -> None:
+    alarms = {k for k, v in resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert alarms == set(ALARMS)
+
+
+def test_product_metrics_the_alarms_read_are_emitted() -> None:
+    # The Whosaid namespace's alarms read metrics by name: a renamed metric would leave them silent forever.
+    source = "\n".join(path.read_text() for path in (ROOT / "shared" / "whosaid").rglob("*.py"))
+    for _, metric, dimensions, _ in ALARMS.values():
+        if dimensions is SERVICE:
+            assert f'name="{metric}"' in source, metric
+    for handler in ("functions/api/api_handler.py", "functions/ingest/ingest_handler.py"):
+        assert "@metrics.log_metrics(capture_cold_start_metric=True)" in (ROOT / handler).read_text(), handler
+
+
+def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    topic = _props(resources, "AlarmTopic")
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    key = _props(resources, "AlarmTopicKey")
+    assert key["EnableKeyRotation"] is True
+    [cloudwatch] = [
+        s for s in key["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert set(cloudwatch["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    subscription = resources["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["TopicArn"] == {"Ref": "AlarmTopic"}
+    assert template["Parameters"]["AlarmEmail"]["Default"] == ""
+    assert template["Conditions"]["HasAlarmEmail"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
+
+
+def test_dashboard_shows_the_alarms_and_the_product_metrics(resources: dict[str, Any]) -> None:
+    body, variables = _props(resources, "Dashboard")["DashboardBody"]["Fn::Sub"]
+    assert set(variables) == {"ApiName", "QueueName", "DeadLetterQueueName"}
+    # Valid JSON once CloudFormation substitutes the ${...} references (all inside strings).
+    dashboard = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))
+    assert len(dashboard["widgets"]) >= 6
+    for alarm in ALARMS:
+        assert "${" + alarm + ".Arn}" in body, alarm
+    for metric in ("LlmTokens", "ExtractionFailures", "ColdStart", "5XXError", "Latency", "Throttles", "Errors"):
+        assert f'"{metric}"' in body, metric
+
+
+def test_api_access_logs_are_json_in_their_own_log_group(resources: dict[str, Any]) -> None:
+    setting = _props(resources, "WhosaidApi")["AccessLogSetting"]
+    assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert _props(resources, "ApiAccessLogGroup")["RetentionInDays"] > 0
+    # Every variable quoted, so the line is JSON whatever the values (an absent one is "-").
+    line = json.loads(setting["Format"])
+    assert all(isinstance(v, str) and v.startswith("$context.") for v in line.values()), line
+    assert {"requestId", "ip", "caller", "method", "path", "status", "latency", "errors"} <= set(line)
+    assert line["requestId"] == "$context.requestId" and line["ip"] == "$context.identity.sourceIp"
+    assert "apiKey" not in line  # the key's id at most, never the key
+    assert _props(resources, "ApiGatewayAccount")["CloudWatchRoleArn"] == {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
+    assert resources["ApiGatewayAccount"]["Condition"] == "CreateApiGatewayLogsRole"
+
+
+# --- security: CORS, WAF, JWT ---------------------------------------------------------------------------------------
+
+
+def test_cors_is_off_by_default_and_preflights_are_public(template: dict[str, Any], resources: dict[str, Any]) -> None:
+    assert template["Parameters"]["CorsAllowedOrigins"]["Default"] == ""
+    assert template["Conditions"]["HasCorsOrigins"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CorsAllowedOrigins"}, ""]}]
+    }
+    pattern = template["Parameters"]["CorsAllowedOrigins"]["AllowedPattern"]
+    assert re.fullmatch(pattern, "") and re.fullmatch(pattern, CORS_ORIGINS)
+    assert not re.fullmatch(pattern, "*") and not re.fullmatch(pattern, "https://a.example, https://b.example")
+    _, preflights = _api_routes(resources)
+    assert set(preflights) == {(path, "options") for path, _ in PROTECTED_ROUTES}
+    for route in preflights.values():
+        assert route["Auth"] == PUBLIC_AUTH
+    variables = _props(resources, "ApiFunction")["Environment"]["Variables"]
+    assert variables["WHOSAID_CORS_ALLOWED_ORIGINS"] == {"Ref": "CorsAllowedOrigins"}
+    for response in _props(resources, "WhosaidApi")["GatewayResponses"].values():
+        condition, _, absent = response["ResponseParameters"]["Fn::If"]
+        assert (condition, absent) == ("HasCorsOrigins", {"Ref": "AWS::NoValue"})
+    assert "Cors" not in _props(resources, "WhosaidApi")  # see the template's comment on the preflight routes
+
+
+def test_waf_is_off_by_default_and_rate_limits_the_stage(template: dict[str, Any], resources: dict[str, Any]) -> None:
+    assert template["Parameters"]["EnableWaf"]["Default"] == "false"
+    assert template["Conditions"]["UseWaf"] == {"Fn::Equals": [{"Ref": "EnableWaf"}, "true"]}
+    assert resources["ApiWebAcl"]["Condition"] == resources["ApiWebAclAssociation"]["Condition"] == "UseWaf"
+    [rule] = _props(resources, "ApiWebAcl")["Rules"]
+    assert rule["Statement"]["RateBasedStatement"]["Limit"] == {"Ref": "WafRateLimit"}
+    _, parts = _props(resources, "ApiWebAclAssociation")["ResourceArn"]["Fn::Join"]
+    # The stage by SAM's reference, so the association is created after the stage exists.
+    assert {"Ref": "WhosaidApi"} in parts and {"Ref": "WhosaidApi.Stage"} in parts
+
+
+def test_jwt_user_pool_is_created_only_without_an_existing_one(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    assert template["Parameters"]["JwtUserPoolArn"]["Default"] == ""
+    assert template["Conditions"]["CreateUserPool"] == {
+        "Fn::And": [{"Condition": "UseJwtAuth"}, {"Fn::Not": [{"Condition": "HasJwtUserPoolArn"}]}]
+    }
+    assert resources["UserPool"]["Condition"] == resources["UserPoolClient"]["Condition"] == "CreateUserPool"
+    assert _props(resources, "UserPool")["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert _props(resources, "UserPoolClient")["GenerateSecret"] is False
 
 
 # --- aws-sam-cli ----------------------------------------------------------------------------------------------------
@@ -406,13 +712,39 @@ def _translated(sam_cli: Path, **parameters: str) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
-def _security(translated: dict[str, Any]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+def _api_body(translated: dict[str, Any]) -> dict[str, Any]:
     [api] = [r for r in translated["Resources"].values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    return dict(api["Properties"]["Body"])
+
+
+def _security(translated: dict[str, Any]) -> dict[tuple[str, str], list[dict[str, Any]]]:
     return {
         (path, method): operation.get("security", [])
-        for path, operations in api["Properties"]["Body"]["paths"].items()
+        for path, operations in _api_body(translated)["paths"].items()
         for method, operation in operations.items()
     }
+
+
+def _condition(translated: dict[str, Any], value: Any) -> bool:
+    """A translated condition, its parameters already substituted by the language extensions."""
+    if isinstance(value, str):
+        return _condition(translated, translated["Conditions"][value])
+    ((function, args),) = value.items()
+    if function == "Condition":
+        return _condition(translated, args)
+    if function == "Fn::Equals":
+        return bool(args[0] == args[1])
+    if function == "Fn::Not":
+        return not _condition(translated, args[0])
+    if function == "Fn::And":
+        return all(_condition(translated, a) for a in args)
+    assert function == "Fn::Or", value
+    return any(_condition(translated, a) for a in args)
+
+
+def _deployed(translated: dict[str, Any], logical_id: str) -> bool:
+    resource = translated["Resources"].get(logical_id)
+    return resource is not None and ("Condition" not in resource or _condition(translated, resource["Condition"]))
 
 
 def _role_policy_names(translated: dict[str, Any], role: str) -> list[dict[str, Any]]:
@@ -431,17 +763,29 @@ def test_api_key_mode_deploys_a_usage_plan_and_public_docs(sam_cli: Path) -> Non
         assert security[route] == [], route
     # No key parameter given: no SSM read grant.
     assert "ssm:GetParameter" not in json.dumps(_role_policy_names(translated, "ApiFunctionRole"))
-    # GET /speakers queries the by_claims index: the API role may query the articles table's indexes, that table's
-    # only (the CRUD policy template's table/<name>/index/* resource, with the table by reference).
+    # GET /speakers queries the by_claims index: the deployed API role may query it by name, and no index/* at all.
+    # (The local language-extensions step renders `!Sub ${ArticlesTable.Arn}/...` as its text; CloudFormation's does
+    # not. The parsed-template tests above check the references themselves.)
     statements = list(_statements(_role_policy_names(translated, "ApiFunctionRole")))
     index_resources = [
-        resource
+        json.dumps(resource)
         for s in statements
         if "dynamodb:Query" in _as_list(s["Action"])
         for resource in _as_list(s["Resource"])
-        if "/index/*" in json.dumps(resource)
+        if "/index/" in json.dumps(resource)
     ]
-    assert any(r["Fn::Sub"][1] == {"tableName": {"Ref": "ArticlesTable"}} for r in index_resources), index_resources
+    assert any("ArticlesTable" in r and r.endswith('/index/by_claims"') for r in index_resources), index_resources
+    assert not any("index/*" in r for r in index_resources)
+    # The generated pagination secret: the API's only Secrets Manager grant, on that one secret.
+    [read] = [s for s in statements if "secretsmanager:GetSecretValue" in _as_list(s["Action"])]
+    assert read["Resource"] == {"Fn::Sub": ["${secretArn}", {"secretArn": {"Ref": "PaginationSecret"}}]}
+    assert "secretsmanager" not in json.dumps(_role_policy_names(translated, "IngestFunctionRole"))
+    # Defaults: no CORS (no OPTIONS method, no origin on the gateway's errors), no WAF, no user pool.
+    assert not any(method == "options" for _, method in security)
+    responses = _api_body(translated)["x-amazon-apigateway-gateway-responses"]
+    assert not any("Access-Control" in json.dumps(r) for r in responses.values())
+    for logical_id in ("ApiWebAcl", "ApiWebAclAssociation", "UserPool", "UserPoolClient"):
+        assert not _deployed(translated, logical_id), logical_id
 
 
 def test_iam_mode_signs_every_route_but_the_docs(sam_cli: Path) -> None:
@@ -460,6 +804,68 @@ def test_iam_mode_signs_every_route_but_the_docs(sam_cli: Path) -> None:
         pattern, variables = read["Resource"]["Fn::Sub"]
         assert pattern.endswith(":parameter${parameterName}")
         assert variables == {"parameterName": "/whosaid/openai-api-key"}
+
+
+CORS_ORIGINS = "https://app.example.com,https://admin.example.com"
+
+
+@pytest.mark.parametrize("auth_mode", ["API_KEY", "IAM", "JWT"])
+def test_cors_origins_open_public_preflights_on_every_path(sam_cli: Path, auth_mode: str) -> None:
+    translated = _translated(sam_cli, AuthMode=auth_mode, CorsAllowedOrigins=CORS_ORIGINS)
+    security = _security(translated)
+    protected_paths = {path for path, _ in PROTECTED_ROUTES}
+    assert {path for path, method in security if method == "options"} == protected_paths
+    for path in protected_paths:
+        # No key, signature or token on a preflight: a browser sends none.
+        assert security[(path, "options")] in ([], [{"NONE": []}]), (auth_mode, path)
+    # The gateway's own errors (401, 403, 429) carry the caller's origin back, so a browser can read them.
+    responses = _api_body(translated)["x-amazon-apigateway-gateway-responses"]
+    for name in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        parameters = responses[name]["responseParameters"]
+        assert parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == "method.request.header.origin"
+    variables = translated["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["WHOSAID_CORS_ALLOWED_ORIGINS"] == CORS_ORIGINS
+    assert variables["WHOSAID_AUTH_MODE"] == auth_mode
+
+
+def test_jwt_mode_uses_the_stacks_cognito_user_pool(sam_cli: Path) -> None:
+    translated = _translated(sam_cli, AuthMode="JWT")
+    assert _deployed(translated, "UserPool") and _deployed(translated, "UserPoolClient")
+    assert translated["Resources"]["UserPoolClient"]["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
+    types = {r["Type"] for r in translated["Resources"].values()}
+    assert "AWS::ApiGateway::UsagePlan" not in types
+    security = _security(translated)
+    for route in PROTECTED_ROUTES:
+        assert security[route] == [{"CognitoAuthorizer": []}], route
+    for route in DOCS_ROUTES:
+        assert security[route] in ([], [{"NONE": []}]), route
+    scheme = _api_body(translated)["components"]["securitySchemes"]["CognitoAuthorizer"]
+    assert scheme["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools",
+        "providerARNs": [{"Fn::GetAtt": ["UserPool", "Arn"]}],
+    }
+    assert {"UserPoolId", "UserPoolClientId"} <= set(translated["Outputs"])
+
+
+def test_jwt_mode_with_an_existing_user_pool_creates_none(sam_cli: Path) -> None:
+    pool = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Example1"
+    translated = _translated(sam_cli, AuthMode="JWT", JwtUserPoolArn=pool)
+    assert not _deployed(translated, "UserPool") and not _deployed(translated, "UserPoolClient")
+    scheme = _api_body(translated)["components"]["securitySchemes"]["CognitoAuthorizer"]
+    assert scheme["x-amazon-apigateway-authorizer"]["providerARNs"] == [pool]
+
+
+def test_waf_on_associates_a_rate_limited_web_acl_with_the_stage(sam_cli: Path) -> None:
+    translated = _translated(sam_cli, EnableWaf="true", WafRateLimit="500")
+    assert _deployed(translated, "ApiWebAcl") and _deployed(translated, "ApiWebAclAssociation")
+    acl = translated["Resources"]["ApiWebAcl"]["Properties"]
+    assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
+    [rule] = acl["Rules"]
+    assert rule["Action"] == {"Block": {}}
+    assert rule["Statement"]["RateBasedStatement"] == {"Limit": "500", "AggregateKeyType": "IP"}
+    association = translated["Resources"]["ApiWebAclAssociation"]["Properties"]
+    assert association["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
+    assert "WhosaidApi" in json.dumps(association["ResourceArn"])
 
 
 def test_sam_build(sam_cli: Path, tmp_path: Path) -> None:

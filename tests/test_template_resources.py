@@ -300,6 +300,9 @@ def test_real_template_builds_in_moto(monkeypatch: pytest.MonkeyPatch) -> None:
         assert env["WHOSAID_BUCKET_NAME"] == stack.resources["ArticlesBucket"].ref
         assert env["WHOSAID_QUEUE_URL"] == stack.resources["IngestQueue"].ref
         _assert_matches_template(template, stack.resources, env)
+        # The generated pagination secret is not built locally: its ARN resolves to nothing, so local runs sign
+        # next_token values with WHOSAID_PAGINATION_SECRET or the derived key (service/secrets.py), never a dead ARN.
+        assert "WHOSAID_PAGINATION_SECRET_ARN" not in env
 
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         articles = dynamodb.describe_table(TableName=env["WHOSAID_TABLE_NAME"])["Table"]

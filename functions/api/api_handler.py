@@ -14,6 +14,6 @@ from whosaid.observability import logger, metrics, tracer
 # clear_state: keys a request appended (article_id) must not label the next request's logs in a warm container.
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -107,9 +107,24 @@ class Settings(BaseSettings):
     pagination_secret: SecretStr | None = Field(
         default=None,
         validation_alias="WHOSAID_PAGINATION_SECRET",
-        description="Key that signs next_token values; default: derived from the table name (tokens still cannot "
-        "cross partitions, which is checked separately).",
+        description="Key that signs next_token values (local runs); wins over WHOSAID_PAGINATION_SECRET_ARN. Neither "
+        "set: derived from the table name (tokens still cannot cross partitions, which is checked separately).",
     )
+    pagination_secret_arn: str = Field(
+        default="",
+        validation_alias="WHOSAID_PAGINATION_SECRET_ARN",
+        description="Secrets Manager secret holding the next_token signing key (the stack generates it); read "
+        "through powertools parameters and cached.",
+    )
+    cors_allowed_origins: str = Field(
+        default="",
+        validation_alias="WHOSAID_CORS_ALLOWED_ORIGINS",
+        description="Comma-separated browser origins the API answers CORS requests for; empty = no CORS headers.",
+    )
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_allowed_origins.split(",") if origin.strip()]
 
     # --- API -----------------------------------------------------------------------------------------------------
     auth_mode: Literal["API_KEY", "IAM", "JWT"] = Field(

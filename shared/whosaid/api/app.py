@@ -17,7 +17,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -28,7 +28,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from whosaid import __version__
 from whosaid.api.errors import check_body_size, error_response, method_not_allowed, validation_message
 from whosaid.api.openapi import openapi_json, server_url, swagger_html
-from whosaid.config import get_settings
+from whosaid.config import Settings, get_settings
 from whosaid.errors import WhosaidError
 from whosaid.observability import logger
 
@@ -46,8 +46,28 @@ def _json_body(body: str) -> Any:
         raise json.JSONDecodeError(reason, body, 0) from exc
 
 
-app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=_json_body)
+def cors_config(origins: list[str]) -> CORSConfig | None:
+    """CORS for WHOSAID_CORS_ALLOWED_ORIGINS; None (no CORS headers, preflights refused as 405) when empty.
+
+    Powertools answers a preflight (OPTIONS, routed here without auth: see template.yaml) with 204, and adds
+    Access-Control-Allow-Origin to it and to every response only when the request's Origin is in the list.
+    """
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        # Location (a created article) and Retry-After (429/503) are what a browser client needs to read.
+        expose_headers=["Location", "Retry-After"],
+        max_age=600,
+    )
+
+
 # Servers and security depend on the request and the deployment: api/openapi.py adds them per request.
+# Settings() rather than the cached get_settings(): read once, here, for the resolver built at import.
+app = APIGatewayRestResolver(
+    enable_validation=True, json_body_deserializer=_json_body, cors=cors_config(Settings().cors_origins)
+)
 app.configure_openapi(
     title="whosaid",
     version=__version__,

@@ -38,9 +38,9 @@ from whosaid.errors import (
     WhosaidError,
 )
 from whosaid.extraction import Extractor, get_extractor
-from whosaid.models import Article, SpeakerType
+from whosaid.models import Article, SpeakerType, Usage
 from whosaid.observability import logger, metrics, tracer
-from whosaid.service.secrets import OpenAIKeySource, with_openai_key
+from whosaid.service.secrets import OpenAIKeySource, pagination_key, with_openai_key
 from whosaid.storage import (
     ArticleBusy,
     ArticleError,
@@ -56,7 +56,6 @@ from whosaid.storage import (
     UploadStore,
     WorkQueue,
     article_id_for_text,
-    codec_secret,
     is_article_id,
     is_speaker_id,
     search_words,
@@ -135,6 +134,12 @@ class ExtractorProvider:
             return self._cached[1]
 
 
+def _count_llm_tokens(usage: Usage | None) -> None:
+    """LlmTokens: every token an extraction used, counted once where its outcome is known (the hourly alarm)."""
+    if usage is not None and usage.total_tokens:
+        metrics.add_metric(name="LlmTokens", unit=MetricUnit.Count, value=usage.total_tokens)
+
+
 class ArticleService:
     def __init__(
         self,
@@ -164,11 +169,10 @@ class ArticleService:
     def from_settings(
         cls, settings: Settings, *, extractor_factory: Callable[[], Extractor] | None = None
     ) -> ArticleService:
-        secret = settings.pagination_secret.get_secret_value() if settings.pagination_secret else None
         store = ArticleStore(
             table_name=settings.table_name,
             bucket_name=settings.bucket_name,
-            token_codec=TokenCodec(codec_secret(secret, settings.table_name)),
+            token_codec=TokenCodec(pagination_key(settings)),
         )
         key_source = OpenAIKeySource(settings.openai_api_key_parameter) if settings.openai_api_key_parameter else None
         return cls(
@@ -282,6 +286,7 @@ class ArticleService:
             record = self._require(article_id)
             result = self._extractor_factory().extract(article, deadline=deadline or self.deadline_for(None))
         except WhosaidError as exc:
+            _count_llm_tokens(exc.usage)  # a failed extraction's attempts were paid for too
             _reraise(self._mark_failed(article_id, lease_id, exc), exc)
         except Exception as exc:
             logger.exception("extractor failed unexpectedly")
@@ -290,6 +295,7 @@ class ArticleService:
         metrics.add_metric(
             name="ExtractionMilliseconds", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
         )
+        _count_llm_tokens(result.usage)
         try:
             self.store.complete(record, result, now=utc_timestamp(), lease_id=lease_id)
         except ArticleStateConflict:

@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 
 from whosaid.errors import InvalidInputError
 
@@ -30,13 +31,19 @@ def _b64decode(text: str) -> bytes:
 
 
 class TokenCodec:
-    """Signs and checks next_token values with one key per deployment."""
+    """Signs and checks next_token values with one key per deployment.
 
-    def __init__(self, secret: bytes) -> None:
+    `secret` is the key, or a function returning it: a key kept in Secrets Manager is then read (and cached by its
+    reader) when a token is first signed or checked, not when the codec is built, so code that never paginates (the
+    ingest function) never reads it.
+    """
+
+    def __init__(self, secret: bytes | Callable[[], bytes]) -> None:
         self._secret = secret
 
     def _sign(self, payload: bytes) -> bytes:
-        return hmac.new(self._secret, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+        key = self._secret() if callable(self._secret) else self._secret
+        return hmac.new(key, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
 
     def encode(self, partition: str, last_key: dict[str, str] | None, *, scope: str | None = None) -> str | None:
         """The token for the page after `last_key` (a LastEvaluatedKey of string attributes), None if no more."""
@@ -75,10 +82,11 @@ class TokenCodec:
 
 
 def codec_secret(configured: str | None, table_name: str) -> bytes:
-    """The signing key: WHOSAID_PAGINATION_SECRET when set, else one derived from the table name.
+    """A signing key from a configured value (WHOSAID_PAGINATION_SECRET, or the generated secret's value), else one
+    derived from the table name (local runs and tests; the deployed stack generates one, see service/secrets.py).
 
-    The derived key is not secret, so without the setting a token can be re-signed by someone who knows the table
-    name; it still cannot cross partitions, because the partition is checked against the request on every read.
+    The derived key is not secret, so with it a token can be re-signed by someone who knows the table name; it still
+    cannot cross partitions, because the partition is checked against the request on every read.
     """
     if configured:
         return configured.encode("utf-8")
