@@ -203,7 +203,9 @@ def test_a_local_api_key_is_enforced_like_the_deployed_api(
     assert (status, json.loads(body)) == (200, {"ok": True})
     for path in ("/docs", "/openapi.json"):  # public, as in the template
         assert _request(f"{base}{path}")[0] == 200
-    assert [event["path"] for event in events] == ["/articles/abc", "/docs", "/openapi.json"]
+    # A browser's CORS preflight carries no key: it reaches the function, which answers it (keyless OPTIONS routes).
+    assert _request(f"{base}/articles/abc", method="OPTIONS")[0] == 200
+    assert [event["path"] for event in events] == ["/articles/abc", "/docs", "/openapi.json", "/articles/abc"]
     assert LOCAL_KEY not in capsys.readouterr().out  # the request log never shows the key
 
 
@@ -212,13 +214,16 @@ def test_public_paths_are_the_templates_keyless_routes() -> None:
 
     events = load_template()["Resources"]["ApiFunction"]["Properties"]["Events"]
     # A route is public when its Auth opts out of the API's default (no key, no authorizer) in any AuthMode branch.
+    # CORS preflight routes exist only with CorsAllowedOrigins (an Fn::If around the event): their "then" branch.
     opt_outs = ('"ApiKeyRequired": false', '"Authorizer": "NONE"')
+    declared = [event["Fn::If"][1] if "Fn::If" in event else event for event in events.values()]
     keyless = {
-        event["Properties"]["Path"]
-        for event in events.values()
+        (event["Properties"]["Method"].upper(), event["Properties"]["Path"])
+        for event in declared
         if any(marker in json.dumps(event["Properties"].get("Auth")) for marker in opt_outs)
     }
-    assert keyless == PUBLIC_PATHS
+    assert {path for method, path in keyless if method != "OPTIONS"} == PUBLIC_PATHS
+    assert {method for method, path in keyless if path not in PUBLIC_PATHS} == {"OPTIONS"}
 
 
 def test_the_port_can_be_bound_again_at_once_after_a_stop() -> None:
