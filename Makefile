@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 
 .PHONY: install sam-cli test lint run eval bench clean
 
-$(VENV)/.installed: pyproject.toml shared/requirements.txt
+$(VENV)/.installed: pyproject.toml $(wildcard shared/requirements*.txt)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
