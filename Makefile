@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 
 .PHONY: install sam-cli test lint run eval bench clean
 
-$(VENV)/.installed: pyproject.toml shared/requirements.txt
+$(VENV)/.installed: pyproject.toml $(wildcard shared/requirements*.txt)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
@@ -50,8 +50,10 @@ eval: install
 # `make bench`: timings as ratios against same-run baselines, and rules throughput (articles/s) on DATA and scu-dev
 # against a regex tokeniser. `make bench COMPARE=REV`: only DATA's throughput, REV's rules extractor (a temporary git
 # worktree) against this working tree's, in alternating runs, with new/old; ROUNDS=N for more runs (default 3).
+# The built layers' sizes are listed when .aws-sam/build (or BUILD_DIR=<a sam build dir>) exists.
 bench: install
-	$(PY) -m infra.bench --data $(DATA) $(if $(COMPARE),--compare $(COMPARE)) $(if $(ROUNDS),--rounds $(ROUNDS))
+	$(PY) -m infra.bench --data $(DATA) $(if $(COMPARE),--compare $(COMPARE)) $(if $(ROUNDS),--rounds $(ROUNDS)) \
+	  $(if $(BUILD_DIR),--build-dir $(BUILD_DIR))
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache infra/node_modules

@@ -3,6 +3,10 @@ r"""`make bench`: performance as ratios against a baseline measured in the same 
 Absolute times depend on the machine and its load; a ratio against a baseline timed alongside it does not (much).
 Each row times one thing and a baseline doing comparable trivial work on the same input:
 - cold imports: a fresh interpreter importing a code path, against a fresh interpreter doing nothing;
+- handler cold imports: a fresh interpreter importing each Lambda handler as Lambda does (from its directory, the
+  rules extractor, the environment the template sets), against the floor of the libraries it is built on, imported
+  and set up the same way in fresh interpreters (powertools Logger, Tracer, Metrics and the REST resolver with
+  validation, or the batch processor and idempotency; boto3; pydantic), runs alternating; goal <= 1.15x for the API;
 - rules extraction: extracting an article, against tokenising the same text with one regex;
 - grounding: each tier (exact, normalised, fuzzy) against `str.find` of the same evidence;
 - llm: the LLM pipeline against a fake model of fixed latency (1 s): one chunk against a bare SDK request (its
@@ -19,6 +23,9 @@ temporary git worktree under /tmp and times the dev-set throughput row in fresh 
 of each, alternating REV's and this working tree's (PYTHONPATH pointing at each tree's shared/, the benchmark code
 of this tree), then prints both articles/s and new/old, and removes the worktree. One round takes two passes over
 the set (about 25 s for polnear-train); a noisy machine wants more rounds.
+
+Built layers: when a `sam build` directory exists (`--build-dir`, default .aws-sam/build), each layer's unzipped size
+(what Lambda's 250 MB limit counts), of which bytecode, and its largest packages.
 """
 
 from __future__ import annotations
@@ -81,6 +88,79 @@ def bench_imports(repeat: int) -> list[Row]:
         "import: LLM extractor (openai)": "import whosaid.extraction.llm",
     }
     return [Row(name, _median_time(_cold(code), repeat), "python -c pass", baseline) for name, code in paths.items()]
+
+
+# The libraries each handler is built on, imported and set up as the handler sets them up (its floor).
+_OBSERVABILITY = (
+    "from aws_lambda_powertools import Logger, Metrics, Tracer; import boto3, pydantic; "
+    "Logger(service='f'); Tracer(service='f'); Metrics(service='f', namespace='f'); "
+)
+HANDLER_FLOORS = {
+    "api": _OBSERVABILITY + "from aws_lambda_powertools.event_handler import APIGatewayRestResolver; "
+    "APIGatewayRestResolver(enable_validation=True)",
+    "ingest": _OBSERVABILITY + "from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType; "
+    "from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function; "
+    "BatchProcessor(event_type=EventType.SQS)",
+}
+# What the template sets (no LLM configured: the rules extractor), plus a region for boto3.
+HANDLER_ENV = {
+    "WHOSAID_EXTRACTOR": "rules",
+    "POWERTOOLS_SERVICE_NAME": "whosaid",
+    "POWERTOOLS_METRICS_NAMESPACE": "Whosaid",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def bench_handlers(repeat: int) -> list[Row]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "WHOSAID_"))} | HANDLER_ENV
+    rows = []
+    for name, floor in HANDLER_FLOORS.items():
+        directory = ROOT / "functions" / name
+
+        def run(code: str, cwd: Path = directory) -> float:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, cwd=cwd, env=env)
+            return time.perf_counter() - start
+
+        handler, libraries = [], []
+        for _ in range(repeat):  # alternating, so a change in the machine's load falls on both alike
+            handler.append(run(f"import {name}_handler"))
+            libraries.append(run(floor))
+        rows.append(
+            Row(
+                f"cold import: {name}_handler (rules)",
+                statistics.median(handler),
+                "its libraries",
+                statistics.median(libraries),
+            )
+        )
+    return rows
+
+
+def layer_sizes(build_dir: Path) -> list[tuple[str, int, int, list[tuple[str, int]]]]:
+    """(layer, unzipped bytes, of which .pyc, the 5 largest top-level entries) for each layer in a sam build dir."""
+    layers = []
+    for site in sorted(build_dir.glob("*/python")):
+        sizes: dict[str, int] = {}
+        total = compiled = 0
+        for path in site.rglob("*"):
+            if path.is_file():
+                size = path.stat().st_size
+                total += size
+                compiled += size if path.suffix == ".pyc" else 0
+                top = path.relative_to(site).parts[0]
+                sizes[top] = sizes.get(top, 0) + size
+        largest = sorted(sizes.items(), key=lambda item: -item[1])[:5]
+        layers.append((site.parent.name, total, compiled, largest))
+    return layers
+
+
+def print_layer_sizes(build_dir: Path) -> None:
+    mib = 1024 * 1024
+    print(f"\nbuilt layers ({build_dir}; unzipped, of which bytecode; largest packages):")
+    for name, total, compiled, largest in layer_sizes(build_dir):
+        packages = ", ".join(f"{top} {size / mib:.1f}" for top, size in largest)
+        print(f"  {name:<14} {total / mib:6.1f} MiB  ({compiled / mib:.1f} MiB .pyc)  {packages}")
 
 
 def bench_rules(text: str, repeat: int) -> list[Row]:
@@ -334,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passes", type=int, default=3, help="timed passes over a set (median reported)")
     parser.add_argument("--compare", metavar="REV", help="only dev-set throughput of REV against this tree")
     parser.add_argument("--rounds", type=int, default=3, help="with --compare: alternating runs per tree")
+    parser.add_argument(
+        "--build-dir", type=Path, default=ROOT / ".aws-sam" / "build", help="a sam build directory: layer sizes"
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -347,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         return compare(args.compare, args.data, args.limit, args.rounds)
 
     text = SEED.read_text(encoding="utf-8")
-    rows = bench_imports(args.repeat) + bench_rules(text, args.repeat) + bench_grounding(text, args.repeat)
+    rows = bench_imports(args.repeat) + bench_handlers(max(args.repeat, 7))
+    rows += bench_rules(text, args.repeat) + bench_grounding(text, args.repeat)
     rows += bench_llm(max(3, args.repeat // 2))
     throughput = [bench_throughput(args.data, args.passes, args.limit), bench_throughput(args.scu, args.passes)]
 
@@ -365,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
             f"rules throughput (median of {args.passes} passes after a {WARM_UP}-article warm-up; "
             "ratio: rules time / regex time per article)",
         )
+    if any(args.build_dir.glob("*/python")):
+        print_layer_sizes(args.build_dir)
     return 0
 
 

@@ -101,7 +101,7 @@ def test_globals_runtime_tracing_logging_and_contract_environment(template: dict
     assert function["Architectures"] == ["arm64"]
     assert function["Tracing"] == "Active"
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
-    assert function["Layers"] == [{"Ref": "WhosaidLayer"}]
+    assert "Layers" not in function  # each function has its own (test_each_function_has_its_own_layer)
     variables = function["Environment"]["Variables"]
     assert set(variables) == CONTRACT_ENVIRONMENT
     assert variables["WHOSAID_TABLE_NAME"] == {"Ref": "ArticlesTable"}
@@ -131,11 +131,56 @@ def test_parameters_and_auth_switch(template: dict[str, Any]) -> None:
     assert template["Transform"] == ["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"]
 
 
-def test_layer_is_built_from_shared_for_the_runtime(template: dict[str, Any], resources: dict[str, Any]) -> None:
-    layer = resources["WhosaidLayer"]
-    assert layer["Properties"]["ContentUri"] == "shared/"
-    assert layer["Metadata"]["BuildMethod"] == template["Globals"]["Function"]["Runtime"]
-    assert layer["Metadata"]["BuildArchitecture"] == template["Globals"]["Function"]["Architectures"][0]
+FUNCTION_LAYERS = {"ApiFunction": "ApiLayer", "IngestFunction": "IngestLayer"}
+HTML_PACKAGES = ("trafilatura", "lxml", "babel")
+SDK_PACKAGES = ("boto3", "botocore", "s3transfer")
+
+
+def _requirement_names(path: Path) -> set[str]:
+    lines = (line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return {re.split(r"[\[<>=!~; ]", line)[0].lower() for line in lines if line}
+
+
+def _layer_requirement_files(logical_id: str) -> list[Path]:
+    """The requirement files shared/Makefile's build-<logical_id> target installs."""
+    makefile = (ROOT / "shared" / "Makefile").read_text(encoding="utf-8")
+    match = re.search(rf"^build-{logical_id}:\n\t\$\(call layer,(.*)\)$", makefile, re.MULTILINE)
+    assert match, f"shared/Makefile has no build-{logical_id} target"
+    return [ROOT / "shared" / name for name in re.findall(r"-r (\S+)", match.group(1))]
+
+
+def test_each_function_has_its_own_layer_built_by_the_makefile(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    for function, layer in FUNCTION_LAYERS.items():
+        assert _props(resources, function)["Layers"] == [{"Ref": layer}]
+        assert resources[layer]["Properties"]["ContentUri"] == "shared/"
+        assert resources[layer]["Properties"]["CompatibleRuntimes"] == [template["Globals"]["Function"]["Runtime"]]
+        assert resources[layer]["Metadata"]["BuildMethod"] == "makefile"
+        assert resources[layer]["Metadata"]["BuildArchitecture"] == template["Globals"]["Function"]["Architectures"][0]
+        assert _layer_requirement_files(layer)
+
+
+def test_the_api_layer_has_no_html_extraction_and_no_layer_ships_the_sdk() -> None:
+    api = set().union(*map(_requirement_names, _layer_requirement_files("ApiLayer")))
+    ingest = set().union(*map(_requirement_names, _layer_requirement_files("IngestLayer")))
+    assert {"aws-lambda-powertools", "pydantic", "openai"} <= api
+    assert not api & {*HTML_PACKAGES, "tqdm"}
+    assert "trafilatura" in ingest and api <= ingest
+    assert not (api | ingest) & set(SDK_PACKAGES)
+    # `pip install -e .` installs the whole set: both layers' files and shared/requirements.txt (boto3, tqdm).
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for path in {*_layer_requirement_files("IngestLayer"), ROOT / "shared" / "requirements.txt"}:
+        assert f'"shared/{path.name}"' in pyproject
+
+
+def test_snapstart_on_both_functions_behind_an_alias(resources: dict[str, Any]) -> None:
+    for function in FUNCTION_LAYERS:
+        properties = _props(resources, function)
+        assert properties["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+        assert properties["AutoPublishAlias"] == "live"
+        # Without it only a code change publishes a version: a new layer would never reach the alias.
+        assert properties["AutoPublishAliasAllProperties"] is True
 
 
 def test_functions_are_thin_handlers_with_safe_timeouts(template: dict[str, Any], resources: dict[str, Any]) -> None:
@@ -868,6 +913,27 @@ def test_waf_on_associates_a_rate_limited_web_acl_with_the_stage(sam_cli: Path) 
     assert "WhosaidApi" in json.dumps(association["ResourceArn"])
 
 
+def test_events_invoke_the_snapstart_alias(sam_cli: Path) -> None:
+    # SnapStart applies to published versions only: $LATEST would initialise from scratch on every cold start.
+    resources = _translated(sam_cli)["Resources"]
+    [api] = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    uris = {
+        json.dumps(operation["x-amazon-apigateway-integration"]["uri"])
+        for operations in api["Properties"]["Body"]["paths"].values()
+        for operation in operations.values()
+    }
+    assert uris and all("${ApiFunctionAliaslive}" in uri for uri in uris)
+    permissions = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"]
+    assert permissions and all(p["FunctionName"] == {"Ref": "ApiFunctionAliaslive"} for p in permissions)
+    [mapping] = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert mapping["FunctionName"] == {"Ref": "IngestFunctionAliaslive"}
+
+
+# CPython 3.13's bytecode magic number (importlib.util.MAGIC_NUMBER under 3.13; this suite runs on 3.11).
+CPYTHON_313_MAGIC = (3571).to_bytes(2, "little") + b"\r\n"
+UNCHECKED_HASH_FLAGS = 0b01  # PEP 552: hash-based, source not checked
+
+
 def test_sam_build(sam_cli: Path, tmp_path: Path) -> None:
     build_dir = tmp_path / "build"
     started = time.monotonic()
@@ -878,14 +944,32 @@ def test_sam_build(sam_cli: Path, tmp_path: Path) -> None:
     elapsed = time.monotonic() - started
     print(f"sam build took {elapsed:.1f} s")
 
-    layer = build_dir / "WhosaidLayer" / "python"
-    assert (layer / "whosaid" / "models.py").is_file()
-    assert (layer / "whosaid" / "ingest" / "processor.py").is_file()
-    assert (layer / "aws_lambda_powertools").is_dir()
-    assert (layer / "trafilatura").is_dir()
-    # Binary wheels for the functions' architecture and runtime, not this machine's.
-    assert list((layer / "pydantic_core").glob("*.cpython-313-aarch64-linux-gnu.so"))
+    layers = {name: build_dir / name / "python" for name in FUNCTION_LAYERS.values()}
+    for name, layer in layers.items():
+        assert (layer / "whosaid" / "models.py").is_file()
+        assert (layer / "whosaid" / "ingest" / "processor.py").is_file()
+        assert (layer / "aws_lambda_powertools").is_dir()
+        assert (layer / "openai").is_dir()
+        # Binary wheels for the functions' architecture and runtime, not this machine's.
+        assert list((layer / "pydantic_core").glob("*.cpython-313-aarch64-linux-gnu.so"))
+        # The AWS SDK is the runtime's: none in a layer (README, "Layers").
+        assert not [p for p in layer.iterdir() if p.name.split("-")[0] in SDK_PACKAGES], name
+        # Bytecode for the runtime's Python, used without checking the source, beside every module; no tests.
+        for module in (layer / "whosaid" / "models.py", layer / "pydantic" / "main.py"):
+            pyc = module.parent / "__pycache__" / f"{module.stem}.cpython-313.pyc"
+            header = pyc.read_bytes()[:8]
+            assert header[:4] == CPYTHON_313_MAGIC, pyc
+            assert int.from_bytes(header[4:8], "little") == UNCHECKED_HASH_FLAGS, pyc
+        sources = list(layer.rglob("*.py"))
+        compiled = {p.parent.parent / p.name.replace(".cpython-313.pyc", ".py") for p in layer.rglob("*.pyc")}
+        assert not [p for p in sources if p not in compiled][:5]
+        assert not [p for p in layer.rglob("*.pyc") if ".cpython-313." not in p.name][:5]
+        assert not [p for p in layer.rglob("tests") if p.is_dir()][:5]
+        assert not (layer / "whosaid.egg-info").exists()
+    assert not [p for p in layers["ApiLayer"].iterdir() if p.name.split("-")[0] in (*HTML_PACKAGES, "tqdm")]
+    assert (layers["IngestLayer"] / "trafilatura").is_dir()
     assert (build_dir / "ApiFunction" / "api_handler.py").is_file()
     assert (build_dir / "IngestFunction" / "ingest_handler.py").is_file()
     built = load_template(build_dir / "template.yaml")
-    assert built["Resources"]["WhosaidLayer"]["Properties"]["ContentUri"] == "WhosaidLayer"
+    for name in layers:
+        assert built["Resources"][name]["Properties"]["ContentUri"] == name

@@ -9,6 +9,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from whosaid.api import app
 from whosaid.observability import logger, metrics, tracer
+from whosaid.service import prepare
+
+# The function's init (under SnapStart, part of the snapshot): the LLM client when an LLM may be used.
+prepare()
 
 
 # clear_state: keys a request appended (article_id) must not label the next request's logs in a warm container.

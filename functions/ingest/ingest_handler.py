@@ -8,6 +8,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from whosaid.ingest import handle_batch
 from whosaid.observability import logger, metrics, tracer
+from whosaid.service import prepare
+
+# The function's init (under SnapStart, part of the snapshot): the LLM client when an LLM may be used.
+prepare()
 
 
 @logger.inject_lambda_context(clear_state=True)

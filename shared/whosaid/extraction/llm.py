@@ -126,6 +126,11 @@ class LLMExtractor:
         self.system_message = SYSTEM_PROMPT if self._strict else SYSTEM_PROMPT + schema_instructions()
 
     # --- public ---------------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the LLM client's HTTP connections (after a SnapStart restore; see service.ExtractorProvider)."""
+        self._endpoint.close()
+
     def extract(self, article: Article, *, deadline: Deadline | None = None) -> ExtractionResult:
         deadline = deadline or Deadline.after(self._settings.extraction_deadline_seconds)
         text = article.text

@@ -74,6 +74,9 @@ class ChatEndpoint:
             max_retries=0,  # see the module docstring
         )
 
+    def close(self) -> None:
+        self._client.close()
+
     def complete(
         self,
         messages: list[dict[str, str]],

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, NoReturn
@@ -38,6 +39,7 @@ from whosaid.errors import (
     WhosaidError,
 )
 from whosaid.extraction import Extractor, get_extractor
+from whosaid.lifecycle import register_after_restore
 from whosaid.models import Article, SpeakerType, Usage
 from whosaid.observability import logger, metrics, tracer
 from whosaid.service.secrets import OpenAIKeySource, pagination_key, with_openai_key
@@ -116,22 +118,63 @@ def public_error(exc: WhosaidError) -> WhosaidError:
 
 
 class ExtractorProvider:
-    """Builds the extractor from the settings on first use (the OpenAI key may come from the parameter store),
-    and rebuilds it only when the key changes (a rotation picked up after the parameter cache expires)."""
+    """Builds the extractor from the settings (the OpenAI key may come from the parameter store), and rebuilds it
+    only when the key changes (a rotation picked up after the parameter cache expires). `prepare` builds it at init
+    when it may be the LLM's; after a SnapStart restore every provider rebuilds its LLM client (`reconnect`)."""
 
     def __init__(self, settings: Settings, key_source: OpenAIKeySource | None) -> None:
         self._settings = settings
         self._key_source = key_source
         self._lock = threading.Lock()
-        self._cached: tuple[str | None, Extractor] | None = None
+        self._cached: tuple[str | None, Settings, Extractor] | None = None
+        _providers.add(self)
+
+    @staticmethod
+    def may_use_llm(settings: Settings) -> bool:
+        """Whether the extractor may be the LLM's: chosen, or `auto` with a key, a base URL or a key parameter."""
+        if settings.extractor == "rules":
+            return False
+        return settings.effective_extractor == "llm" or bool(settings.openai_api_key_parameter)
 
     def __call__(self) -> Extractor:
         settings = with_openai_key(self._settings, self._key_source)
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         with self._lock:
             if self._cached is None or self._cached[0] != key:
-                self._cached = (key, get_extractor(settings=settings))
-            return self._cached[1]
+                self._cached = (key, settings, get_extractor(settings=settings))
+            return self._cached[2]
+
+    def prepare(self) -> None:
+        """Build the extractor now if it may be the LLM's, so `openai` is imported and the client made during the
+        function's init, not by the first request. A failure (the key parameter unreadable) is logged and left to
+        the requests: each then fails as it would have, with a clean 5xx; the init does not fail."""
+        if not self.may_use_llm(self._settings):
+            return
+        try:
+            self()
+        except WhosaidError as exc:
+            logger.warning("extractor not prepared at init; requests will try again", extra={"error_code": exc.code})
+
+    def reconnect(self) -> None:
+        """After a SnapStart restore: a new extractor (a new LLM client, so a new HTTP connection pool) from the
+        settings and key already read, the old client closed. Local work only: restore hooks must not call out."""
+        with self._lock:
+            if self._cached is None:
+                return
+            key, settings, old = self._cached
+            self._cached = (key, settings, get_extractor(settings=settings))
+        close = getattr(old, "close", None)  # the LLM extractor's; the rules extractor holds no connection
+        if close is not None:
+            close()
+
+
+_providers: weakref.WeakSet[ExtractorProvider] = weakref.WeakSet()
+
+
+@register_after_restore
+def _reconnect_extractors() -> None:
+    for provider in list(_providers):
+        provider.reconnect()
 
 
 def _count_llm_tokens(usage: Usage | None) -> None:
@@ -183,6 +226,14 @@ class ArticleService:
             deadline_margin_seconds=settings.deadline_margin_seconds,
             extraction_deadline_seconds=settings.extraction_deadline_seconds,
         )
+
+    def prepare(self, *, all_clients: bool = False) -> None:
+        """Init-time work: the LLM extractor when it may be used (ExtractorProvider.prepare); with `all_clients`
+        also the AWS clients made on first use (S3, SQS), which a SnapStart snapshot then carries."""
+        if isinstance(self._extractor_factory, ExtractorProvider):
+            self._extractor_factory.prepare()
+        if all_clients:
+            _ = self.store.s3, self.queue.sqs
 
     def deadline_for(self, context: object | None) -> Deadline:
         """An extraction's deadline in a function invoked with `context` (a LambdaContext): its remaining time less

@@ -21,7 +21,7 @@ from whosaid.config import Settings
 from whosaid.errors import ConfigurationError, StorageError
 from whosaid.observability import logger
 from whosaid.storage import codec_secret
-from whosaid.storage.aws import CLIENT_CONFIG, error_code
+from whosaid.storage.aws import aws_client, error_code
 
 SECRETS_MANAGER_PREFIX = "secretsmanager:"
 MAX_AGE_SECONDS = 300
@@ -39,7 +39,8 @@ _CONFIGURATION_CODES = {
 
 
 class OpenAIKeySource:
-    """Reads the key named by a parameter setting; powertools providers are created once and cache the value."""
+    """Reads the key named by a parameter setting; powertools providers are created once and cache the value. Their
+    clients come from aws_client: the process's session and retry policy, reconnected after a SnapStart restore."""
 
     def __init__(self, parameter: str, *, ssm_provider: Any | None = None, secrets_provider: Any | None = None) -> None:
         self.parameter = parameter
@@ -53,10 +54,10 @@ class OpenAIKeySource:
         with self._lock:
             if self.parameter.startswith(SECRETS_MANAGER_PREFIX):
                 if self._secrets is None:
-                    self._secrets = parameters.SecretsProvider(boto_config=CLIENT_CONFIG)
+                    self._secrets = parameters.SecretsProvider(boto3_client=aws_client("secretsmanager"))
                 return self._secrets, self.parameter[len(SECRETS_MANAGER_PREFIX) :], {}
             if self._ssm is None:
-                self._ssm = parameters.SSMProvider(boto_config=CLIENT_CONFIG)
+                self._ssm = parameters.SSMProvider(boto3_client=aws_client("ssm"))
             return self._ssm, self.parameter, {"decrypt": True}
 
     def get(self) -> str:
@@ -81,7 +82,7 @@ class PaginationKeySource:
 
         with self._lock:
             if self._secrets is None:
-                self._secrets = parameters.SecretsProvider(boto_config=CLIENT_CONFIG)
+                self._secrets = parameters.SecretsProvider(boto3_client=aws_client("secretsmanager"))
         # The generated secret never rotates by itself; re-read hourly so a replaced one is picked up.
         value = _read(
             self._secrets,
