@@ -200,7 +200,9 @@ def test_security_follows_the_auth_mode(aws_env: dict[str, str], auth_mode: str)
         assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
         assert scheme["x-amazon-apigateway-authtype"] == "awsSigv4" and "Signature Version 4" in scheme["description"]
     else:
-        assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
+        # The Cognito authorizer's token, as the README's curl sends it: the whole header value.
+        assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+        assert scheme["x-amazon-apigateway-authtype"] == "cognito_user_pools" and "ID token" in scheme["description"]
     for method, path, operation in _operations(document):
         assert "security" not in operation, (method, path)  # the global requirement applies to all of them
     # The docs are public and not operations of the API.

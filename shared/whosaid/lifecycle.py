@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 try:
-    from snapshot_restore_py import register_after_restore, register_before_snapshot
+    from snapshot_restore_py import register_after_restore, register_before_snapshot  # type: ignore[import-not-found]
 except ImportError:  # not in the Lambda runtime (tests, the local stack, the CLI)
 
     def register_before_snapshot(func: F, *args: Any, **kwargs: Any) -> F:

@@ -13,10 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer, SecurityScheme, Server
-
+# powertools' OpenAPI models are imported only when a document is built: at import they cost the API function's cold
+# start about 0.4 s (tens of percent of its import), for a document few requests ask for.
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, SecurityScheme
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 AuthMode = Literal["API_KEY", "IAM", "JWT"]
@@ -47,36 +48,46 @@ def server_url(event: APIGatewayProxyEvent) -> str:
 
 
 def _header_key(name: str, description: str, extensions: dict[str, Any] | None = None) -> APIKey:
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+
     # By alias ("in"): the field is in_ in Python, which type checkers do not accept as a keyword.
     return APIKey.model_validate(
         {"in": APIKeyIn.header, "name": name, "description": description, "openapi_extensions": extensions}
     )
 
 
-_SECURITY_SCHEMES: dict[AuthMode, dict[str, SecurityScheme]] = {
-    "API_KEY": {
-        "api_key": _header_key(
-            "x-api-key",
-            "The deployment's API key (the ApiKeyId stack output: aws apigateway get-api-key --include-value "
-            "--api-key <id>).",
-        )
-    },
-    "IAM": {
-        "sigv4": _header_key(
+@lru_cache(maxsize=3)
+def security_schemes(auth_mode: AuthMode) -> dict[str, SecurityScheme]:
+    """The one scheme API Gateway asks for under the template's AuthMode."""
+    if auth_mode == "API_KEY":
+        return {
+            "api_key": _header_key(
+                "x-api-key",
+                "The deployment's API key (the ApiKeyId stack output: aws apigateway get-api-key --include-value "
+                "--api-key <id>).",
+            )
+        }
+    if auth_mode == "IAM":
+        return {
+            "sigv4": _header_key(
+                "Authorization",
+                "AWS Signature Version 4 (service execute-api) by a principal allowed execute-api:Invoke; sign with "
+                "an AWS SDK or e.g. awscurl.",
+                # How API Gateway itself marks SigV4 in an OpenAPI definition.
+                {"x-amazon-apigateway-authtype": "awsSigv4"},
+            )
+        }
+    # A REST API's Cognito authorizer reads the token as the whole Authorization value (AWS documents no "Bearer "
+    # prefix), so the scheme is a header carrying it rather than http bearer, which generators send as "Bearer x".
+    return {
+        "jwt": _header_key(
             "Authorization",
-            "AWS Signature Version 4 (service execute-api) by a principal allowed execute-api:Invoke; sign with an "
-            "AWS SDK or e.g. awscurl.",
-            # How API Gateway itself marks SigV4 in an OpenAPI definition.
-            {"x-amazon-apigateway-authtype": "awsSigv4"},
+            "An ID token of the deployment's Cognito user pool (the UserPoolId and UserPoolClientId stack outputs, "
+            "or JwtUserPoolArn's pool), as the whole header value.",
+            {"x-amazon-apigateway-authtype": "cognito_user_pools"},
         )
-    },
-    "JWT": {
-        "jwt": HTTPBearer(
-            bearerFormat="JWT",
-            description="A JWT from the deployment's Cognito user pool or OIDC issuer: Authorization: Bearer <token>.",
-        )
-    },
-}
+    }
+
 
 # --- API Gateway's own answers, in the template's GatewayResponses shape --------------------------------------------
 
@@ -150,8 +161,9 @@ def gateway_responses(auth_mode: AuthMode) -> dict[str, dict[str, Any]]:
 def openapi_json(resolver: APIGatewayRestResolver, url: str, auth_mode: AuthMode) -> str:
     """powertools' document with the server, the security and the gateway responses of this deployment."""
     from aws_lambda_powertools.event_handler.openapi.compat import model_json
+    from aws_lambda_powertools.event_handler.openapi.models import Server
 
-    schemes = _SECURITY_SCHEMES[auth_mode]
+    schemes = security_schemes(auth_mode)
     schema = resolver.get_openapi_schema(
         servers=[Server(url=url)], security_schemes=schemes, security=[{name: []} for name in schemes]
     )
