@@ -139,31 +139,7 @@ class SpeakerEntry(BaseModel):
 class UploadRecord(BaseModel):
     """One object uploaded under incoming/ and what became of it (GET /uploads)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "upload_id": "upl_9b1de2c4a07f35e6d812",
-                    "bucket": "whosaid-dev-123456789012-eu-west-1",
-                    "key": "incoming/report.pdf",
-                    "etag": "0f343b0931126a20f133d67c2b018a3b",
-                    "version_id": "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH",
-                    "size": 18204,
-                    "status": "failed",
-                    "article_id": None,
-                    "error": {
-                        "code": "invalid_input",
-                        "message": "unsupported file type '.pdf' for 'incoming/report.pdf': upload .htm, .html, "
-                        ".json, .txt",
-                        "status": 400,
-                    },
-                    "created_at": "2026-12-01T15:04:05.123456Z",
-                    "updated_at": "2026-12-01T15:04:05.123456Z",
-                }
-            ]
-        }
-    )
-
+    # Its example is the API's (whosaid.api.examples.UPLOAD_PAGE): one example, where the document is built.
     upload_id: str = Field(description="Stable id of the upload (one per S3 notification of a new object version).")
     bucket: str = Field(description="The bucket the object was uploaded to.")
     key: str = Field(description="The object key, under incoming/.")
