@@ -35,7 +35,7 @@ test: install sam-cli lint
 	SAM_CLI=$(abspath $(SAM)) $(VENV)/bin/pytest
 
 run: install
-	$(PY) -m infra.local_stack
+	$(PY) -m infra.local
 
 # `make eval`: the rules extractor scored on both development sets (PolNeAR attributions, scu-dev sourcing), the LLM
 # path's grounding under a noisy fake model over PolNeAR (infra/grounding_eval.py, held to its floors), then the

@@ -58,11 +58,19 @@ class ApiRoute:
         return re.compile(f"^{regex}$")
 
 
-def api_routes(template: Mapping[str, Any], function_id: str) -> list[ApiRoute]:
-    """The function's `Type: Api` events in template.yaml (SAM's Path and Method)."""
+def api_routes(
+    template: Mapping[str, Any], function_id: str, conditions: Mapping[str, bool] | None = None
+) -> list[ApiRoute]:
+    """The function's `Type: Api` events in template.yaml (SAM's Path and Method). An event under `Fn::If` (the CORS
+    preflights) is the branch its condition picks in `conditions`, and left out without them."""
     function = (template.get("Resources") or {}).get(function_id) or {}
     routes = []
     for event in ((function.get("Properties") or {}).get("Events") or {}).values():
+        if "Fn::If" in event:
+            condition, if_true, if_false = event["Fn::If"]
+            if conditions is None or condition not in conditions:
+                continue
+            event = if_true if conditions[condition] else if_false  # {"Ref": "AWS::NoValue"}: no event
         if event.get("Type") == "Api":
             props = event.get("Properties") or {}
             routes.append(ApiRoute(method=str(props.get("Method", "ANY")).upper(), resource=str(props["Path"])))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,34 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 
 
 class Unresolvable(Exception):
-    """A value that cannot be known locally (an ImportValue, a function's ARN, ...): the caller drops it."""
+    """A value that cannot be known locally (a function's ARN, a resource not built here): the caller drops it."""
+
+
+# What template.yaml uses, and so all the resolver implements; a new one in the template fails loudly, naming itself.
+SUPPORTED_INTRINSICS = (
+    "Ref",
+    "Condition",
+    "Fn::GetAtt",
+    "Fn::Sub",
+    "Fn::Join",
+    "Fn::If",
+    "Fn::Equals",
+    "Fn::Not",
+    "Fn::And",
+    "Fn::Or",
+)
+
+
+class UnsupportedIntrinsic(Exception):
+    """An intrinsic function the local resolver does not implement (not an Unresolvable: it is never dropped)."""
+
+    def __init__(self, intrinsic: str, where: str = "") -> None:
+        self.intrinsic, self.where = intrinsic, where
+        place = f" in {where}" if where else ""
+        super().__init__(
+            f"{intrinsic}{place}: the local template resolver (infra/template_resources.py) implements only "
+            f"{', '.join(SUPPORTED_INTRINSICS)}; implement {intrinsic} there or use one of those"
+        )
 
 
 class _NoValue:
@@ -87,11 +115,21 @@ class CreatedResource:
 @dataclass
 class CreatedStack:
     resources: dict[str, CreatedResource]
-    environment: dict[str, str]
+    function_environments: dict[str, dict[str, str]]  # per function: Globals and its own Variables, resolved
+    conditions: dict[str, bool]  # every template condition, evaluated
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """Every function's environment in one mapping: for tests that run the handlers in one process."""
+        merged: dict[str, str] = {}
+        for environment in self.function_environments.values():
+            merged.update(environment)
+        return merged
 
 
 class Resolver:
-    """Evaluates intrinsic functions against parameters, conditions and the resources created so far."""
+    """Evaluates the template's intrinsic functions (SUPPORTED_INTRINSICS) against parameters, conditions and the
+    resources created so far; any other raises UnsupportedIntrinsic."""
 
     def __init__(
         self,
@@ -110,7 +148,6 @@ class Resolver:
             "AWS::StackId": f"arn:aws:cloudformation:{region}:{ACCOUNT_ID}:stack/{stack_name}/local",
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
-            "AWS::NotificationARNs": [],
             "AWS::NoValue": NO_VALUE,
         }
         self.parameters: dict[str, Any] = {}
@@ -143,7 +180,7 @@ class Resolver:
         ((key, arg),) = value.items()
         if key == "Ref":
             return self._ref(arg)
-        if key == "Condition":
+        if key == "Condition" and isinstance(arg, str):
             return self.condition(arg)
         if key == "Fn::GetAtt":
             resource, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
@@ -168,27 +205,8 @@ class Resolver:
         if key == "Fn::Join":
             delimiter, items = arg
             return str(delimiter).join(str(item) for item in self.resolve(items))
-        if key == "Fn::Select":
-            index, items = arg
-            return self.resolve(items)[int(self.resolve(index))]
-        if key == "Fn::Split":
-            delimiter, text = arg
-            return str(self.resolve(text)).split(delimiter)
-        if key == "Fn::FindInMap":
-            name, top, second = (self.resolve(item) for item in arg[:3])
-            try:
-                return self.resolve(self.template["Mappings"][name][top][second])
-            except KeyError as exc:
-                raise Unresolvable(f"!FindInMap {name}.{top}.{second}") from exc
-        if key == "Fn::Base64":
-            import base64
-
-            return base64.b64encode(str(self.resolve(arg)).encode()).decode()
-        if key == "Fn::GetAZs":
-            region = self.resolve(arg) or self.pseudo["AWS::Region"]
-            return [f"{region}{zone}" for zone in "abc"]
-        if key in ("Fn::ImportValue", "Fn::Cidr", "Fn::Transform", "Fn::GetParam"):
-            raise Unresolvable(key)
+        if key.startswith("Fn::"):
+            raise UnsupportedIntrinsic(key)
         # A plain one-key mapping (e.g. {"Variables": {...}}): resolve its value.
         resolved = self.resolve(arg)
         return NO_VALUE if resolved is NO_VALUE else {key: resolved}
@@ -420,9 +438,10 @@ def create_stack(
     resources = template.get("Resources") or {}
     for logical_id in creation_order(resources):
         spec = resources[logical_id]
-        if "Condition" in spec and not resolver.condition(spec["Condition"]):
-            continue
-        props = _resolve_properties(resolver, spec.get("Properties") or {})
+        with _naming(logical_id):
+            if "Condition" in spec and not resolver.condition(spec["Condition"]):
+                continue
+            props = _resolve_properties(resolver, spec.get("Properties") or {})
         name = physical_name(prefix, logical_id, spec["Type"])
         if spec["Type"] == TABLE:
             created = _create_table(dynamodb, name, props, region)
@@ -432,11 +451,29 @@ def create_stack(
             created = _create_bucket(s3, name, props, region)
         created.logical_id = logical_id
         resolver.resources[logical_id] = created
-    return CreatedStack(resources=resolver.resources, environment=function_environment(template, resolver))
+    environments = {}
+    for logical_id, spec in resources.items():
+        if spec.get("Type") in FUNCTION_TYPES:
+            with _naming(logical_id):
+                environments[logical_id] = function_environment(template, resolver, logical_id)
+    with _naming("Conditions"):
+        conditions = {name: resolver.condition(name) for name in template.get("Conditions") or {}}
+    return CreatedStack(resources=resolver.resources, function_environments=environments, conditions=conditions)
+
+
+@contextmanager
+def _naming(where: str) -> Iterator[None]:
+    """An UnsupportedIntrinsic met while resolving `where` (a logical id) says so."""
+    try:
+        yield
+    except UnsupportedIntrinsic as exc:
+        if exc.where:
+            raise
+        raise UnsupportedIntrinsic(exc.intrinsic, where) from None
 
 
 def _resolve_properties(resolver: Resolver, properties: Mapping[str, Any]) -> dict[str, Any]:
-    """Each property resolved on its own, so one unknowable property (a Lambda ARN, an import) drops only itself."""
+    """Each property resolved on its own, so one unknowable property (a Lambda ARN) drops only itself."""
     resolved: dict[str, Any] = {}
     for key, value in properties.items():
         if key == "NotificationConfiguration" and isinstance(value, dict):
@@ -450,14 +487,14 @@ def _resolve_properties(resolver: Resolver, properties: Mapping[str, Any]) -> di
     return resolved
 
 
-def function_environment(template: Mapping[str, Any], resolver: Resolver) -> dict[str, str]:
-    """Globals.Function.Environment.Variables merged with every function's own, resolved; unknowable ones dropped."""
+def function_environment(template: Mapping[str, Any], resolver: Resolver, function_id: str) -> dict[str, str]:
+    """Globals.Function.Environment.Variables merged with the function's own, resolved; unknowable ones dropped,
+    as Lambda gives each function only its own variables."""
     raw: dict[str, Any] = dict(
         (((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get("Variables") or {}
     )
-    for spec in (template.get("Resources") or {}).values():
-        if spec.get("Type") in FUNCTION_TYPES:
-            raw.update((((spec.get("Properties") or {}).get("Environment") or {}).get("Variables")) or {})
+    spec = (template.get("Resources") or {}).get(function_id) or {}
+    raw.update((((spec.get("Properties") or {}).get("Environment") or {}).get("Variables")) or {})
     environment: dict[str, str] = {}
     for name, value in raw.items():
         try:
@@ -471,11 +508,13 @@ def function_environment(template: Mapping[str, Any], resolver: Resolver) -> dic
 
 
 __all__ = [
+    "SUPPORTED_INTRINSICS",
     "CloudFormationLoader",
     "CreatedResource",
     "CreatedStack",
     "Resolver",
     "Unresolvable",
+    "UnsupportedIntrinsic",
     "create_stack",
     "creation_order",
     "function_environment",

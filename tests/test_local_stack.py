@@ -1,8 +1,9 @@
-"""The Docker-free local stack: its API Gateway emulation and queue worker in-process, then `make run` for real."""
+"""The Docker-free local stack: its API Gateway emulation, function processes and queue worker, then `make run`."""
 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
@@ -22,7 +24,9 @@ import boto3
 import pytest
 
 from infra.lambda_events import ApiRoute, LocalLambdaContext, api_routes, match_route
-from infra.local_stack import LocalFunction, QueueWorker, make_api_server
+from infra.local.api import make_api_server
+from infra.local.functions import FunctionError, FunctionProcess, FunctionSpec
+from infra.local.worker import QueueWorker
 from infra.template_resources import TEMPLATE_PATH, load_template
 from tests.aws_stack import REGION, moto_stack_resources
 
@@ -33,7 +37,11 @@ ROUTES = [
     ApiRoute("GET", "/articles/{article_id}"),
     ApiRoute("GET", "/speakers/{speaker}/claims"),
     ApiRoute("GET", "/openapi.json"),
+    ApiRoute("GET", "/binary"),
+    ApiRoute("GET", "/boom"),
+    ApiRoute("ANY", "/anything"),
 ]
+MISSING_TOKEN = {"error": {"code": "MISSING_AUTHENTICATION_TOKEN", "message": "Missing Authentication Token"}}
 
 
 def _free_port() -> int:
@@ -61,9 +69,7 @@ def echo_api() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """The local API server in front of a stub function that records each event and answers like a proxy result."""
     events: list[dict[str, Any]] = []
 
-    def handler(event: dict[str, Any], context: LocalLambdaContext) -> dict[str, Any]:
-        assert context.get_remaining_time_in_millis() > 0
-        assert context.invoked_function_arn.endswith(":function:test-api")
+    def handler(event: dict[str, Any]) -> dict[str, Any]:
         events.append(event)
         if event["path"] == "/binary":
             return {"statusCode": 200, "body": base64.b64encode(b"\x00\xff").decode(), "isBase64Encoded": True}
@@ -78,7 +84,7 @@ def echo_api() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         }
 
     port = _free_port()
-    server = make_api_server("127.0.0.1", port, LocalFunction("test-api", handler, 256, 5), ROUTES)
+    server = make_api_server("127.0.0.1", port, handler, ROUTES)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -124,12 +130,19 @@ def test_bodies_and_unknown_routes(echo_api: tuple[str, list[dict[str, Any]]]) -
     assert events[-1]["resource"] == "/articles"
     assert events[-1]["isBase64Encoded"] is False
 
-    _request(f"{base}/nowhere", method="POST", body=b"\xff\xfe\x00")
+    _request(f"{base}/articles", method="POST", body=b"\xff\xfe\x00")
     assert events[-1]["isBase64Encoded"] is True
     assert base64.b64decode(events[-1]["body"]) == b"\xff\xfe\x00"
-    # No route in the template: passed on untouched, for the resolver's own 404.
-    assert events[-1]["resource"] == "/nowhere"
     assert events[-1]["pathParameters"] is None
+
+    # No such path, or no such method on a path: API Gateway's own 403 in the template's DEFAULT_4XX shape, before
+    # the function (which therefore has no 404/405 of its own for routes).
+    invoked = len(events)
+    for method, path in (("POST", "/nowhere"), ("GET", "/articles/a/b"), ("PUT", "/articles"), ("DELETE", "/")):
+        status, headers, body = _request(f"{base}{path}", method=method, body=b"{}" if method != "DELETE" else None)
+        assert (status, json.loads(body)) == (403, MISSING_TOKEN), (method, path)
+        assert headers["Content-Type"] == "application/json"
+    assert len(events) == invoked
 
     status, _, body = _request(f"{base}/binary")
     assert (status, body) == (200, b"\x00\xff")
@@ -140,10 +153,12 @@ def test_bodies_and_unknown_routes(echo_api: tuple[str, list[dict[str, Any]]]) -
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND"])
-def test_any_method_reaches_the_function(echo_api: tuple[str, list[dict[str, Any]]], method: str) -> None:
+def test_any_method_gets_the_gateways_answer(echo_api: tuple[str, list[dict[str, Any]]], method: str) -> None:
     # http.server answers a method without a do_<METHOD> with its own 501 HTML page; API Gateway would not.
     base, events = echo_api
     status, _, body = _request(f"{base}/articles", method=method)
+    assert (status, json.loads(body)) == (403, MISSING_TOKEN)
+    status, _, body = _request(f"{base}/anything", method=method)  # an ANY route takes every method
     assert (status, json.loads(body)) == (201, {"ok": True})
     assert events[-1]["httpMethod"] == method
 
@@ -169,13 +184,14 @@ def keyed_api() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """The local API server with WHOSAID_LOCAL_API_KEY set, in front of a stub function answering 200."""
     events: list[dict[str, Any]] = []
 
-    def handler(event: dict[str, Any], context: LocalLambdaContext) -> dict[str, Any]:
+    def handler(event: dict[str, Any]) -> dict[str, Any]:
         events.append(event)
         return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": '{"ok": true}'}
 
     port = _free_port()
-    routes = [*ROUTES, ApiRoute("GET", "/docs")]
-    server = make_api_server("127.0.0.1", port, LocalFunction("test-api", handler, 256, 5), routes, api_key=LOCAL_KEY)
+    # With CorsAllowedOrigins the template adds keyless OPTIONS routes (CORS preflights).
+    routes = [*ROUTES, ApiRoute("GET", "/docs"), ApiRoute("OPTIONS", "/articles/{article_id}")]
+    server = make_api_server("127.0.0.1", port, handler, routes, api_key=LOCAL_KEY)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{port}", events
@@ -193,10 +209,11 @@ def test_a_local_api_key_is_enforced_like_the_deployed_api(
         # The template's GatewayResponses shape, with API Gateway's response type and message.
         assert (status, json.loads(body)) == (403, {"error": {"code": "INVALID_API_KEY", "message": "Forbidden"}})
         assert response_headers["Content-Type"] == "application/json"
-    # A path or method the API does not have: API Gateway's "Missing Authentication Token".
-    for method, path in (("GET", "/nowhere"), ("PUT", "/articles")):
-        status, _, body = _request(f"{base}{path}", method=method)
-        assert status == 403 and json.loads(body)["error"]["code"] == "MISSING_AUTHENTICATION_TOKEN"
+    # A path or method the API does not have: API Gateway's "Missing Authentication Token", with or without the key.
+    for method, path in (("GET", "/nowhere"), ("PUT", "/articles"), ("OPTIONS", "/articles")):
+        for headers in ({}, {"x-api-key": LOCAL_KEY}):
+            status, _, body = _request(f"{base}{path}", method=method, headers=headers)
+            assert (status, json.loads(body)) == (403, MISSING_TOKEN)
     assert events == []  # rejected before the function, as at the gateway
 
     status, _, body = _request(f"{base}/articles/abc", headers={"X-API-Key": LOCAL_KEY})  # any header case
@@ -210,7 +227,7 @@ def test_a_local_api_key_is_enforced_like_the_deployed_api(
 
 
 def test_public_paths_are_the_templates_keyless_routes() -> None:
-    from infra.local_stack import PUBLIC_PATHS
+    from infra.local.api import PUBLIC_PATHS
 
     events = load_template()["Resources"]["ApiFunction"]["Properties"]["Events"]
     # A route is public when its Auth opts out of the API's default (no key, no authorizer) in any AuthMode branch.
@@ -228,10 +245,13 @@ def test_public_paths_are_the_templates_keyless_routes() -> None:
 
 def test_the_port_can_be_bound_again_at_once_after_a_stop() -> None:
     """Ctrl-C and make run again: the last run's connections are in TIME_WAIT on the port for about a minute."""
-    from infra.local_stack import _check_port_free
+    from infra.local.api import check_port_free
 
     port = _free_port()
-    function = LocalFunction("test-api", lambda event, context: {"statusCode": 200, "body": "ok"}, 256, 5)
+
+    def function(event: dict[str, Any]) -> dict[str, Any]:
+        return {"statusCode": 200, "body": "ok"}
+
     server = make_api_server("127.0.0.1", port, function, ROUTES)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     # Connection: close, and the client reads to EOF before closing: the server closes first, so its end of the
@@ -247,7 +267,7 @@ def test_the_port_can_be_bound_again_at_once_after_a_stop() -> None:
     with socket.socket() as plain, pytest.raises(OSError):  # the situation: a bind without SO_REUSEADDR fails
         plain.bind(("127.0.0.1", port))
 
-    _check_port_free("127.0.0.1", port)  # make run's early check passes
+    check_port_free("127.0.0.1", port)  # make run's early check passes
     again = make_api_server("127.0.0.1", port, function, ROUTES)  # and the server binds
     threading.Thread(target=again.serve_forever, daemon=True).start()
     try:
@@ -266,22 +286,24 @@ def test_worker_deletes_processed_and_dead_letters_poison(monkeypatch: pytest.Mo
     succeeds, and a malformed message goes round maxReceiveCount times to the dead-letter queue."""
     from botocore.exceptions import ClientError
 
-    from infra.local_stack import INGEST_FUNCTION, function_settings, load_handler
+    from infra.local.__main__ import INGEST_FUNCTION
+    from infra.local.functions import function_spec, load_handler
 
     if not TEMPLATE_PATH.exists():
         pytest.skip("template.yaml not written yet")
-    path, attribute, _, _ = function_settings(load_template(TEMPLATE_PATH), INGEST_FUNCTION)
+    spec = function_spec(load_template(TEMPLATE_PATH), INGEST_FUNCTION, prefix="test")
     seen: list[dict[str, Any]] = []
 
     with moto_stack_resources(monkeypatch) as stack:
         from whosaid.ingest.processor import get_ingestor
         from whosaid.service import get_article_service
 
-        ingest = load_handler(path, attribute)
+        # In this process (moto's in-process mock): the worker's side is what is under test here.
+        ingest = load_handler(spec.handler_path, spec.handler_attribute)
 
-        def handler(event: dict[str, Any], context: LocalLambdaContext) -> dict[str, Any]:
+        def handler(event: dict[str, Any]) -> dict[str, Any]:
             seen.extend(event["Records"])
-            return ingest(event, context)
+            return ingest(event, LocalLambdaContext(function_name=spec.name, timeout_seconds=30))
 
         ingestor = get_ingestor()
         get_object = ingestor.s3.get_object
@@ -305,7 +327,8 @@ def test_worker_deletes_processed_and_dead_letters_poison(monkeypatch: pytest.Mo
         sqs.send_message(QueueUrl=queue.ref, MessageBody="poison")
         stop = threading.Event()
         worker = QueueWorker(
-            function=LocalFunction("test-ingest", handler, 256, 30),
+            invoke=handler,
+            sqs=sqs,
             queue_url=queue.ref,
             queue_arn=queue.attributes["Arn"],
             batch_size=5,
@@ -356,7 +379,7 @@ def _drain(sqs: Any, queue_url: str) -> None:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
-# --- the real thing: `python -m infra.local_stack` as a subprocess --------------------------------------------------
+# --- the real thing: `python -m infra.local` as a subprocess --------------------------------------------------
 
 
 def _descendants(pid: int) -> set[int]:
@@ -411,7 +434,7 @@ def test_make_run_serves_the_api_and_ingests_uploads(tmp_path: Path) -> None:
     log_path = tmp_path / "local-stack.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local_stack"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "infra.local"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -451,9 +474,18 @@ def test_make_run_serves_the_api_and_ingests_uploads(tmp_path: Path) -> None:
         assert status == 200
         assert "/articles" in json.loads(body)["paths"]
 
+        # An unknown route: the gateway's answer, as deployed.
         status, _, body = _request(f"{base}/no/such/route")
-        assert status == 404
-        assert set(json.loads(body)["error"]) >= {"code", "message"}
+        assert (status, json.loads(body)) == (403, MISSING_TOKEN)
+
+        # Each function in its own process, with its own template environment (as Lambda runs them).
+        functions = {_function_id(pid): _environ(pid) for pid in _descendants(process.pid) if _function_id(pid)}
+        assert set(functions) == {"ApiFunction", "IngestFunction"}
+        assert functions["ApiFunction"]["WHOSAID_LLM_TIMEOUT_SECONDS"] == "12"
+        assert functions["ApiFunction"]["WHOSAID_LLM_MAX_RETRIES"] == "1"
+        assert functions["IngestFunction"]["WHOSAID_LLM_TIMEOUT_SECONDS"] == "60"
+        assert functions["IngestFunction"]["WHOSAID_LLM_MAX_RETRIES"] == "2"
+        assert "WHOSAID_CHUNK_CHARS" not in functions["IngestFunction"]  # the API function's own variable
 
         # An upload under incoming/ goes S3 -> SQS -> the local worker -> the ingest function -> DynamoDB.
         s3 = boto3.client(
@@ -496,6 +528,19 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _function_id(pid: int) -> str | None:
+    """ApiFunction for the process `python -m infra.local.functions --name whosaid-local-ApiFunction ...`."""
+    words = _cmdline(pid).split()
+    if "infra.local.functions" not in words or "--name" not in words:
+        return None
+    return words[words.index("--name") + 1].rpartition("-")[2]
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace")
+    return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
+
+
 def _printed_s3_endpoint(output: str) -> str:
     line = next(line for line in output.splitlines() if line.strip().startswith("S3 and SQS"))
     return line.split()[3]
@@ -506,14 +551,14 @@ def _printed_s3_endpoint(output: str) -> str:
 
 def test_without_java_dynamodb_falls_back_to_moto(monkeypatch: pytest.MonkeyPatch) -> None:
     import infra.dynamodb_local as dynamodb_local
-    from infra import local_stack
+    from infra.local import aws
 
     monkeypatch.setattr(dynamodb_local.shutil, "which", lambda name: None)
     with pytest.raises(dynamodb_local.DynamoDBLocalUnavailable, match="java is not installed"):
         dynamodb_local.start(_free_port(), log_dir=Path("/nonexistent"))
 
     monkeypatch.delenv("WHOSAID_LOCAL_DYNAMODB", raising=False)
-    backends = local_stack.start_backends()
+    backends = aws.start_backends()
     try:
         assert backends.dynamodb_local is None
         assert backends.dynamodb_endpoint == backends.moto_endpoint
@@ -523,37 +568,140 @@ def test_without_java_dynamodb_falls_back_to_moto(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setenv("WHOSAID_LOCAL_DYNAMODB", "dynamodb-local")  # forced: a clear error, no silent fallback
     with pytest.raises(SystemExit, match="DynamoDB Local requested but unavailable: java is not installed"):
-        local_stack.start_backends()
+        aws.start_backends()
 
 
-def test_one_invocation_at_a_time_per_function() -> None:
-    """Like one Lambda execution environment: module-level handler state is never shared by two requests."""
-    active: list[int] = []
-    overlaps: list[int] = []
+# --- function processes ---------------------------------------------------------------------------------------------
 
-    def handler(event: dict[str, Any], context: LocalLambdaContext) -> dict[str, Any]:
-        active.append(1)
-        if len(active) > 1:
-            overlaps.append(len(active))
-        time.sleep(0.05)
-        active.pop()
-        return {"statusCode": 200, "body": "{}"}
+HANDLER = """
+import json, os, time
 
-    port = _free_port()
-    server = make_api_server("127.0.0.1", port, LocalFunction("test-api", handler, 256, 5), ROUTES)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def lambda_handler(event, context):
+    if event.get("raise"):
+        raise ValueError("handler failed")
+    started = time.monotonic()
+    time.sleep(event.get("sleep", 0))
+    return {
+        "statusCode": 200,
+        "body": json.dumps({
+            "path": event.get("path"),
+            "pid": os.getpid(),
+            "started": started,
+            "ended": time.monotonic(),
+            "environ": {name: os.environ.get(name) for name in event.get("names", [])},
+            "function_arn": context.invoked_function_arn,
+            "remaining_ms": context.get_remaining_time_in_millis(),
+        }),
+    }
+"""
+
+
+@pytest.fixture
+def handler_spec(tmp_path: Path) -> FunctionSpec:
+    path = tmp_path / "test_handler.py"
+    path.write_text(HANDLER, encoding="utf-8")
+    return FunctionSpec("test-api", path, "lambda_handler", memory_mb=256, timeout_seconds=5)
+
+
+@contextmanager
+def _started(spec: FunctionSpec, environment: dict[str, str]) -> Iterator[FunctionProcess]:
+    function = FunctionProcess(spec, {"PATH": os.environ.get("PATH", ""), **environment})
     try:
-        results: list[int] = []
-        threads = [
-            threading.Thread(target=lambda: results.append(_request(f"http://127.0.0.1:{port}/articles")[0]))
-            for _ in range(6)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-        assert results == [200] * 6
-        assert overlaps == []
+        yield function
     finally:
-        server.shutdown()
-        server.server_close()
+        function.stop()
+        assert function.process.poll() is not None  # stopped with the pipe closed, nothing left behind
+
+
+def test_each_function_runs_in_its_own_process_with_its_templates_environment(
+    monkeypatch: pytest.MonkeyPatch, handler_spec: FunctionSpec
+) -> None:
+    """As Lambda runs them: the API function sees only Globals and its own Variables (its 12 s LLM timeout, 1
+    retry), the ingest function its own (60 s, 2 retries), neither the other's nor the parent's."""
+    from infra.local.aws import Backends, function_environment
+
+    if not TEMPLATE_PATH.exists():
+        pytest.skip("template.yaml not written yet")
+    monkeypatch.setenv("PARENT_ONLY", "x")
+    with moto_stack_resources(monkeypatch, template=load_template()) as stack:
+        backends = Backends(None, "http://127.0.0.1:1", "http://127.0.0.1:2", "test", None)
+        user = {"PATH": os.environ.get("PATH", ""), "WHOSAID_MODEL": "my-model"}
+        names = ["WHOSAID_LLM_TIMEOUT_SECONDS", "WHOSAID_LLM_MAX_RETRIES", "WHOSAID_CHUNK_CHARS", "WHOSAID_MODEL"]
+        names += ["WHOSAID_TABLE_NAME", "AWS_ENDPOINT_URL_DYNAMODB", "PARENT_ONLY"]
+        seen = {}
+        for function_id in ("ApiFunction", "IngestFunction"):
+            environment = function_environment(user, backends, stack, function_id)
+            with _started(handler_spec, environment) as function:
+                body = json.loads(function.invoke({"names": names})["body"])
+                assert body["pid"] == function.process.pid != os.getpid()
+                seen[function_id] = body["environ"]
+    table = stack.resources["ArticlesTable"].ref
+    shared = {
+        "WHOSAID_MODEL": "my-model",
+        "WHOSAID_TABLE_NAME": table,
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:2",
+    }
+    assert seen["ApiFunction"] == {
+        "WHOSAID_LLM_TIMEOUT_SECONDS": "12",
+        "WHOSAID_LLM_MAX_RETRIES": "1",
+        "WHOSAID_CHUNK_CHARS": "6000",
+        "PARENT_ONLY": None,
+        **shared,
+    }
+    assert seen["IngestFunction"] == {
+        "WHOSAID_LLM_TIMEOUT_SECONDS": "60",
+        "WHOSAID_LLM_MAX_RETRIES": "2",
+        "WHOSAID_CHUNK_CHARS": None,
+        "PARENT_ONLY": None,
+        **shared,
+    }
+
+
+def test_a_function_process_gets_a_lambda_context_and_reports_handler_errors(handler_spec: FunctionSpec) -> None:
+    with _started(handler_spec, {}) as function:
+        body = json.loads(function.invoke({"path": "/a"})["body"])
+        assert body["function_arn"].endswith(":function:test-api")
+        assert 0 < body["remaining_ms"] <= 5000
+        with pytest.raises(FunctionError, match="ValueError: handler failed"):
+            function.invoke({"raise": True})
+        assert json.loads(function.invoke({"path": "/b"})["body"])["path"] == "/b"  # still serving
+
+
+def test_a_handler_that_does_not_import_fails_the_start(tmp_path: Path) -> None:
+    path = tmp_path / "broken_handler.py"
+    path.write_text("import no_such_module_here\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="no_such_module_here"):
+        FunctionProcess(FunctionSpec("broken", path, "lambda_handler", 128, 3), {"PATH": os.environ.get("PATH", "")})
+
+
+def test_one_invocation_at_a_time_per_function(handler_spec: FunctionSpec) -> None:
+    """Like one Lambda execution environment: concurrent requests take turns, each getting its own answer."""
+    with _started(handler_spec, {}) as function:
+        port = _free_port()
+
+        def invoke(event: dict[str, Any]) -> Any:
+            return function.invoke({**event, "sleep": 0.05})
+
+        server = make_api_server("127.0.0.1", port, invoke, [ApiRoute("GET", "/articles/{article_id}")])
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            results: dict[str, dict[str, Any]] = {}
+
+            def get(article_id: str) -> None:
+                status, _, body = _request(f"http://127.0.0.1:{port}/articles/{article_id}")
+                assert status == 200
+                results[article_id] = json.loads(body)
+
+            threads = [threading.Thread(target=get, args=(f"a{i}",)) for i in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            assert {key: value["path"] for key, value in results.items()} == {
+                f"a{i}": f"/articles/a{i}" for i in range(6)
+            }
+            spans = sorted((value["started"], value["ended"]) for value in results.values())
+            assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(spans))
+        finally:
+            server.shutdown()
+            server.server_close()

@@ -97,17 +97,16 @@ Resources:
       Environment:
         Variables:
           OWN_ARN: !GetAtt IngestFunction.Arn
-          IMPORTED: !ImportValue SomeExport
           DLQ_ARN: !GetAtt IngestDeadLetterQueue.Arn
-          JOINED: !Join ["-", [!Select [0, !Split [",", "a,b"]], !FindInMap [Sizes, small, chars]]]
+          JOINED: !Join ["-", [!Ref AWS::Region, !Ref ModelName]]
   IngestFunction:
     Type: AWS::Serverless::Function
     Properties:
       CodeUri: functions/ingest/
       Handler: ingest_handler.lambda_handler
-Mappings:
-  Sizes:
-    small: {chars: 100}
+      Environment:
+        Variables:
+          INGEST_ONLY: only-here
 """
 
 
@@ -151,10 +150,16 @@ def test_fixture_resources_and_environment(monkeypatch: pytest.MonkeyPatch, fixt
         assert env["WHOSAID_ASYNC_THRESHOLD_CHARS"] == "20000"
         assert env["REGION_AND_STACK"] == f"{REGION}/whosaid-test"
         assert env["DLQ_ARN"] == stack.resources["IngestDeadLetterQueue"].attributes["Arn"]
-        assert env["JOINED"] == "a-100"
-        # AWS::NoValue, another function's ARN and imports cannot be known locally: dropped, not stringified.
-        for dropped in ("WHOSAID_OPENAI_API_KEY_PARAMETER", "OWN_ARN", "IMPORTED"):
+        assert env["JOINED"] == f"{REGION}-gpt-test"
+        # AWS::NoValue and another function's ARN cannot be known locally: dropped, not stringified.
+        for dropped in ("WHOSAID_OPENAI_API_KEY_PARAMETER", "OWN_ARN"):
             assert dropped not in env
+        # Each function gets Globals and its own Variables only, as Lambda gives them.
+        api, ingest = stack.function_environments["ApiFunction"], stack.function_environments["IngestFunction"]
+        assert api["DLQ_ARN"] == env["DLQ_ARN"] and "INGEST_ONLY" not in api
+        assert ingest["INGEST_ONLY"] == "only-here" and "DLQ_ARN" not in ingest
+        assert api["WHOSAID_TABLE_NAME"] == ingest["WHOSAID_TABLE_NAME"] == "whosaid-test-ArticlesTable"
+        assert stack.conditions == {"UseIam": False, "HasKeyParameter": False}
         import os
 
         assert os.environ["WHOSAID_TABLE_NAME"] == "whosaid-test-ArticlesTable"
@@ -183,6 +188,63 @@ def test_parameter_switches_condition(monkeypatch: pytest.MonkeyPatch, fixture_t
     assert resolver.condition("UseIam") is True
     assert resolver.resolve({"Fn::If": ["UseIam", "iam", "key"]}) == "iam"
     assert resolver.resolve({"Fn::Sub": ["${A}-${!Literal}", {"A": {"Ref": "AWS::Partition"}}]}) == "aws-${Literal}"
+
+
+@pytest.mark.parametrize(
+    ("yaml_value", "intrinsic"),
+    [
+        ("!Select [0, [a, b]]", "Fn::Select"),
+        ("!ImportValue SomeExport", "Fn::ImportValue"),
+        ("!Base64 x", "Fn::Base64"),
+    ],
+)
+def test_an_intrinsic_the_template_does_not_use_fails_naming_it_and_the_resource(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, yaml_value: str, intrinsic: str
+) -> None:
+    """The resolver implements what template.yaml uses; anything else is an error, never a silently dropped value."""
+    from infra.template_resources import SUPPORTED_INTRINSICS, UnsupportedIntrinsic
+
+    path = tmp_path / "template.yaml"
+    path.write_text(FIXTURE.replace("VisibilityTimeout: 180", f"VisibilityTimeout: {yaml_value}"), encoding="utf-8")
+    with pytest.raises(UnsupportedIntrinsic) as raised, moto_stack_resources(monkeypatch, template=load_template(path)):
+        pass
+    assert (raised.value.intrinsic, raised.value.where) == (intrinsic, "IngestQueue")
+    assert str(raised.value).startswith(f"{intrinsic} in IngestQueue: the local template resolver")
+    assert intrinsic not in SUPPORTED_INTRINSICS
+
+    # In a function's own variable: the error names the function.
+    path.write_text(FIXTURE.replace('!Join ["-", [!Ref AWS::Region, !Ref ModelName]]', yaml_value), encoding="utf-8")
+    assert yaml_value in path.read_text(encoding="utf-8")
+    template = load_template(path)
+    with (
+        pytest.raises(UnsupportedIntrinsic, match=f"{intrinsic} in ApiFunction"),
+        moto_stack_resources(monkeypatch, template=template),
+    ):
+        pass
+
+
+def test_the_resolver_implements_exactly_the_intrinsics_template_yaml_uses() -> None:
+    from infra.template_resources import SUPPORTED_INTRINSICS
+
+    if not TEMPLATE_PATH.exists():
+        pytest.skip("template.yaml not written yet")
+    used: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key.startswith("Fn::") or key == "Ref" or (key == "Condition" and isinstance(item, str)):
+                    used.add(key)
+                walk(item)
+
+    template = load_template()
+    walk({name: section for name, section in template.items() if name != "Resources"})
+    for spec in template["Resources"].values():
+        walk(spec.get("Properties"))  # a resource's own Condition key names a condition, not the intrinsic
+    assert used == set(SUPPORTED_INTRINSICS)
 
 
 def _assert_matches_template(template: dict[str, Any], resources: dict[str, Any], env: dict[str, str]) -> None:
