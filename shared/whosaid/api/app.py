@@ -3,17 +3,16 @@
 Status codes: malformed JSON 400 (invalid_json); a well-formed request that breaks the schema (wrong types, blank
 text, bad dates or URLs, unknown fields, out-of-range limit, bad mode or speaker type, over-long q) 422
 (validation_error); a bad next_token (or one from another query) or speaker 400 (invalid_input /
-invalid_next_token); unknown article 404; unknown route 404; wrong method 405; oversized body 413; whosaid errors
+invalid_next_token); unknown article 404; oversized body 413; whosaid errors
 their own .status (LLM 502/503/504, storage 503); anything unexpected 500 with a generic message (the stack trace
-goes to the log only).
+goes to the log only). An unknown route or method never reaches the function: API Gateway answers 403
+MISSING_AUTHENTICATION_TOKEN itself (and `make run` does too).
 """
 
 from __future__ import annotations
 
 import binascii
 import json
-import re
-from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -26,7 +25,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from whosaid import __version__
-from whosaid.api.errors import check_body_size, error_response, method_not_allowed, validation_message
+from whosaid.api.errors import check_body_size, error_response, validation_message
 from whosaid.api.openapi import openapi_json, server_url, swagger_html
 from whosaid.config import Settings, get_settings
 from whosaid.errors import WhosaidError
@@ -47,7 +46,7 @@ def _json_body(body: str) -> Any:
 
 
 def cors_config(origins: list[str]) -> CORSConfig | None:
-    """CORS for WHOSAID_CORS_ALLOWED_ORIGINS; None (no CORS headers, preflights refused as 405) when empty.
+    """CORS for WHOSAID_CORS_ALLOWED_ORIGINS; None (no CORS headers; a preflight gets the gateway's 403) when empty.
 
     Powertools answers a preflight (OPTIONS, routed here without auth: see template.yaml) with 204, and adds
     Access-Control-Allow-Origin to it and to every response only when the request's Origin is in the list.
@@ -74,23 +73,6 @@ app.configure_openapi(
     description="Extract attributed claims (who said what) from news articles, grounded to character offsets. "
     'Every error is {"error": {"code": ..., "message": ...}}, API Gateway\'s own answers (401, 403, 429) included.',
 )
-
-# method -> path patterns of every route, to tell an unknown path (404) from a wrong method (405).
-_ROUTES: dict[str, list[re.Pattern[str]]] = {}
-
-
-def _pattern(rule: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"<\w+>", r"[^/]+", rule) + "/?$")
-
-
-def route(method: str, rule: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """app.route that also remembers the rule for 405 detection."""
-    _ROUTES.setdefault(method, []).append(_pattern(rule))
-    return app.route(rule, method=method, **kwargs)
-
-
-for _docs_rule in ("/docs", "/openapi.json"):
-    _ROUTES.setdefault("GET", []).append(_pattern(_docs_rule))
 
 
 def _openapi_document() -> str:
@@ -184,13 +166,10 @@ def _whosaid_error(exc: WhosaidError) -> Response:
 
 
 @app.not_found
-def _not_found(exc: RouteNotFoundError) -> Response:
-    method = app.current_event.http_method.upper()
-    path = app.current_event.path
-    allowed = {m for m, patterns in _ROUTES.items() if m != method and any(p.match(path) for p in patterns)}
-    if allowed:
-        return method_not_allowed(method, allowed)
-    return error_response(HTTPStatus.NOT_FOUND, "route_not_found", f"no route for {method} {path}: see /docs")
+def _no_such_route(exc: RouteNotFoundError) -> Response:
+    """Only a fallback: API Gateway routes just the template's resources and methods here, and answers any other
+    itself. Should one arrive anyway (a direct invoke, a template route without a handler), the same answer."""
+    return error_response(HTTPStatus.FORBIDDEN, "MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
 
 
 @app.exception_handler(Exception)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from whosaid.api import examples
-from whosaid.api.app import app, route
+from whosaid.api.app import app
 from whosaid.api.openapi import base_path
 from whosaid.api.schemas import (
     AcceptedResponse,
@@ -85,9 +85,9 @@ def _status_url(article_id: str) -> str:
     return f"{base_path(app.current_event)}/articles/{article_id}"
 
 
-@route(
-    "POST",
+@app.route(
     "/articles",
+    method="POST",
     summary="Extract and store the claims of an article",
     description="201 with the article and its claims; 200 with the stored result when the same text was submitted "
     "before (it is extracted once); 202 with a status URL when mode=async or the text is long (the work goes "
@@ -142,9 +142,9 @@ def post_article(
     return _json(201 if outcome.status == "created" else 200, body)
 
 
-@route(
-    "GET",
+@app.route(
     "/articles",
+    method="GET",
     summary="List articles, most recently submitted first",
     responses={
         200: _ok("A page of articles.", ArticleListResponse, examples.ARTICLE_PAGE),
@@ -158,9 +158,9 @@ def list_articles(limit: Limit = 20, next_token: NextToken = None) -> ArticleLis
     return ArticleListResponse(articles=page.items, next_token=page.next_token)
 
 
-@route(
-    "GET",
+@app.route(
     "/articles/<article_id>",
+    method="GET",
     summary="An article and its status (pending, complete, or failed with the reason)",
     responses={200: _ok("The article.", ArticleResponse, examples.ARTICLE), **_errors("not_found", *_ANY_ROUTE)},
     tags=["articles"],
@@ -170,9 +170,9 @@ def get_article(article_id: ArticleId) -> ArticleResponse:
     return ArticleResponse(article=get_article_service().get_article(article_id))
 
 
-@route(
-    "GET",
+@app.route(
     "/articles/<article_id>/claims",
+    method="GET",
     summary="The claims of an article, in text order",
     responses={
         200: _ok("A page of claims.", ClaimListResponse, examples.CLAIM_PAGE),
@@ -186,9 +186,9 @@ def get_article_claims(article_id: ArticleId, limit: Limit = 20, next_token: Nex
     return ClaimListResponse(claims=page.items, next_token=page.next_token)
 
 
-@route(
-    "GET",
+@app.route(
     "/speakers",
+    method="GET",
     summary="The speaker directory, most claims first",
     description="Every speaker of the complete articles, with its type, roles, claim and article counts and its "
     "latest article. A named speaker is one entry across articles; an anonymous or unnamed one ('Palestinian "
@@ -223,9 +223,9 @@ def list_speakers(
     return SpeakerListResponse(speakers=page.items, next_token=page.next_token)
 
 
-@route(
-    "GET",
+@app.route(
     "/speakers/<speaker>/claims",
+    method="GET",
     summary="One speaker's claims across articles, newest first",
     description="The speaker by its speaker_id from GET /speakers or from a claim (spk_ and 20 hex digits; the only "
     "way to address an anonymous or unnamed speaker, whose claims are its article's alone), or a named speaker by "
@@ -259,9 +259,9 @@ def get_speaker_claims(
     return ClaimListResponse(claims=page.items, next_token=page.next_token)
 
 
-@route(
-    "DELETE",
+@app.route(
     "/articles/<article_id>",
+    method="DELETE",
     summary="Delete an article, its claims and its stored body",
     # "content": {} documents the empty body (without it powertools documents a JSON null).
     responses={
@@ -276,9 +276,9 @@ def delete_article(article_id: ArticleId) -> Response[None]:
     return Response(status_code=204, body=None)
 
 
-@route(
-    "GET",
+@app.route(
     "/uploads",
+    method="GET",
     summary="Objects uploaded under incoming/ and what became of them, newest first",
     description="Every object the ingest function has processed: its key, etag, version and size, its status and "
     "the article it became or why it failed. An upload that cannot become an article (binary, empty, too large, "
