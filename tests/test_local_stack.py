@@ -174,6 +174,25 @@ def test_routes_come_from_the_template() -> None:
     assert match_route(routes, "PUT", "/articles") == ("/articles", None)
 
 
+def test_cors_origins_set_by_the_user_add_the_templates_preflight_routes() -> None:
+    """WHOSAID_CORS_ALLOWED_ORIGINS is the plain !Ref of CorsAllowedOrigins: set, it sets the parameter, so
+    HasCorsOrigins holds and the template's OPTIONS routes exist locally as deployed; unset, they do not."""
+    from infra.local.aws import parameters_from_environment
+    from infra.template_resources import Resolver
+
+    if not TEMPLATE_PATH.exists():
+        pytest.skip("template.yaml not written yet")
+    template = load_template()
+    origins = "http://localhost:5173"
+    parameters = parameters_from_environment(template, {"WHOSAID_CORS_ALLOWED_ORIGINS": origins, "OTHER": "x"})
+    assert parameters == {"CorsAllowedOrigins": origins}
+    for given, preflights in ((parameters, True), ({}, False)):
+        resolver = Resolver(template, region=REGION, stack_name="s", parameters=given)
+        routes = api_routes(template, "ApiFunction", {"HasCorsOrigins": resolver.condition("HasCorsOrigins")})
+        assert (ApiRoute("OPTIONS", "/articles/{article_id}") in routes) is preflights
+        assert ApiRoute("GET", "/articles/{article_id}") in routes
+
+
 # --- API key and restarts ------------------------------------------------------------------------------------------
 
 LOCAL_KEY = "local-key-3f9a"  # a test value, as WHOSAID_LOCAL_API_KEY would hold
