@@ -598,6 +598,8 @@ import json, os, time
 def lambda_handler(event, context):
     if event.get("raise"):
         raise ValueError("handler failed")
+    if event.get("exit"):
+        os._exit(3)
     started = time.monotonic()
     time.sleep(event.get("sleep", 0))
     return {
@@ -676,14 +678,19 @@ def test_each_function_runs_in_its_own_process_with_its_templates_environment(
     }
 
 
-def test_a_function_process_gets_a_lambda_context_and_reports_handler_errors(handler_spec: FunctionSpec) -> None:
+def test_a_function_process_has_a_context_reports_errors_and_survives_a_crash(handler_spec: FunctionSpec) -> None:
     with _started(handler_spec, {}) as function:
         body = json.loads(function.invoke({"path": "/a"})["body"])
         assert body["function_arn"].endswith(":function:test-api")
         assert 0 < body["remaining_ms"] <= 5000
         with pytest.raises(FunctionError, match="ValueError: handler failed"):
             function.invoke({"raise": True})
-        assert json.loads(function.invoke({"path": "/b"})["body"])["path"] == "/b"  # still serving
+        first = json.loads(function.invoke({"path": "/b"})["body"])  # still serving, in the same process
+        assert first["path"] == "/b" and first["pid"] == function.process.pid
+        with pytest.raises(FunctionError, match="process exited"):
+            function.invoke({"exit": True})
+        again = json.loads(function.invoke({"path": "/c"})["body"])  # a new environment replaces the dead one
+        assert again["path"] == "/c" and again["pid"] != first["pid"]
 
 
 def test_a_handler_that_does_not_import_fails_the_start(tmp_path: Path) -> None:

@@ -70,6 +70,10 @@ class FunctionProcess:
             raise SystemExit(f"the handler {spec.handler_path} does not exist (template.yaml names it)")
         self.spec = spec
         self.environment = dict(environment)
+        self._lock = threading.Lock()
+        self._start()  # the handler imported now: a broken handler fails `make run` at start, not per request
+
+    def _start(self) -> None:
         parent_end, child_end = socket.socketpair()
         command = [
             sys.executable,
@@ -78,34 +82,38 @@ class FunctionProcess:
             "--fd",
             str(child_end.fileno()),
             "--name",
-            spec.name,
+            self.spec.name,
             "--memory",
-            str(spec.memory_mb),
+            str(self.spec.memory_mb),
             "--timeout",
-            str(spec.timeout_seconds),
-            str(spec.handler_path),
-            spec.handler_attribute,
+            str(self.spec.timeout_seconds),
+            str(self.spec.handler_path),
+            self.spec.handler_attribute,
         ]
         # env is exactly what the caller built: nothing of the parent's environment leaks in beyond it.
         self.process = subprocess.Popen(command, env=self.environment, cwd=REPO_ROOT, pass_fds=[child_end.fileno()])
         child_end.close()
         self._connection = Connection(parent_end.detach())
-        self._lock = threading.Lock()
-        ready = self._receive()  # the handler imported: a broken handler fails `make run` at start, not per request
+        ready = self._receive()
         if ready[0] != "ready":
             self.process.wait(timeout=10)
-            raise SystemExit(f"{spec.name} failed to start:\n{ready[1]}")
+            raise SystemExit(f"{self.spec.name} failed to start:\n{ready[1]}")
 
     def _receive(self) -> tuple[str, Any]:
         try:
             message: tuple[str, Any] = self._connection.recv()
-        except EOFError:
-            raise FunctionError(f"{self.spec.name}: the function's process exited ({self.process.poll()})") from None
+        except (EOFError, OSError):
+            # Reaped, so the next invoke sees it gone (its end of the socket closes just before it exits).
+            code = self.process.wait(timeout=10)
+            raise FunctionError(f"{self.spec.name}: the function's process exited ({code})") from None
         return message
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        """The handler's result; FunctionError when it raised."""
+        """The handler's result; FunctionError when it raised or its process died."""
         with self._lock:
+            if self.process.poll() is not None:  # a crashed environment is replaced, as Lambda does (a cold start)
+                self._connection.close()
+                self._start()
             self._connection.send(event)
             kind, value = self._receive()
         if kind == "error":
