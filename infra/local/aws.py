@@ -7,7 +7,6 @@ import contextlib
 import logging
 import os
 import socket
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +73,6 @@ def start_backends() -> Backends:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
     moto_port = free_port()
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto_server.start()

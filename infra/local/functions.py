@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import traceback
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -176,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("attribute")
     args = parser.parse_args(argv)
     connection = Connection(args.fd)
+    # Metrics are off locally (POWERTOOLS_METRICS_DISABLED); powertools still warns after every invocation.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     # Ctrl-C reaches the whole process group: the parent stops the children (closing the pipe) in its own order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
