@@ -693,6 +693,19 @@ def test_a_function_process_has_a_context_reports_errors_and_survives_a_crash(ha
         assert again["path"] == "/c" and again["pid"] != first["pid"]
 
 
+def test_an_invocation_past_the_functions_timeout_ends_it_and_its_process(handler_spec: FunctionSpec) -> None:
+    from dataclasses import replace
+
+    with _started(replace(handler_spec, timeout_seconds=0.5), {}) as function:
+        first_pid = function.process.pid
+        started = time.monotonic()
+        with pytest.raises(FunctionError, match=r"timed out after 0\.5 s"):
+            function.invoke({"sleep": 30})
+        assert time.monotonic() - started < 10
+        assert function.process.poll() is not None
+        assert json.loads(function.invoke({"path": "/d"})["body"])["pid"] != first_pid
+
+
 def test_a_handler_that_does_not_import_fails_the_start(tmp_path: Path) -> None:
     path = tmp_path / "broken_handler.py"
     path.write_text("import no_such_module_here\n", encoding="utf-8")

@@ -110,12 +110,17 @@ class FunctionProcess:
         return message
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        """The handler's result; FunctionError when it raised or its process died."""
+        """The handler's result; FunctionError when it raised, timed out or its process died."""
         with self._lock:
             if self.process.poll() is not None:  # a crashed environment is replaced, as Lambda does (a cold start)
                 self._connection.close()
                 self._start()
             self._connection.send(event)
+            # Lambda ends an invocation at the function's Timeout, and its environment with it.
+            if not self._connection.poll(self.spec.timeout_seconds + 1):
+                self.process.kill()
+                self.process.wait(timeout=10)
+                raise FunctionError(f"{self.spec.name}: timed out after {self.spec.timeout_seconds:g} s")
             kind, value = self._receive()
         if kind == "error":
             raise FunctionError(value)
