@@ -509,7 +509,7 @@ def main() -> int:
 
         get_settings.cache_clear()
         settings = get_settings()
-        extractor = settings.effective_extractor
+        extractor: str = settings.effective_extractor
         if extractor == "rules":
             extractor += " (offline; set OPENAI_API_KEY or OPENAI_BASE_URL for the LLM)"
         else:

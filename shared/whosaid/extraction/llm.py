@@ -13,6 +13,7 @@ import logging
 import threading
 from collections import Counter
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -116,7 +117,7 @@ class _Tally:
 class LLMExtractor:
     """Attributed claims from an OpenAI-compatible chat model, every span grounded in the article text."""
 
-    name = "llm"
+    name: Literal["llm"] = "llm"
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings

@@ -17,6 +17,7 @@ import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from whosaid.deadlines import Deadline
 from whosaid.extraction.coreference import resolve_mentions, unify_speakers
@@ -84,7 +85,7 @@ STAGES: tuple[Stage, ...] = (
 class RulesExtractor:
     """Pattern-based extraction for English news. Fast (a few milliseconds per article) and offline."""
 
-    name = "rules"
+    name: Literal["rules"] = "rules"
 
     def extract(self, article: Article, *, deadline: Deadline | None = None) -> ExtractionResult:
         # No deadline to watch: the rules take milliseconds, well inside any function's time.
