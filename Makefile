@@ -9,7 +9,7 @@ DATA ?= ../shared/data/polnear-train.jsonl
 SCU ?= ../shared/data/scu-dev.jsonl
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install sam-cli test lint run eval bench clean
+.PHONY: install sam-cli test lint typecheck run eval bench clean
 
 $(VENV)/.installed: pyproject.toml $(wildcard shared/requirements*.txt)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ sam-cli: $(SAM_VENV)/.installed
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: install sam-cli lint
+# shared/, infra/ and functions/ (the files in pyproject.toml's [tool.mypy]).
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: install sam-cli lint typecheck
 	SAM_CLI=$(abspath $(SAM)) $(VENV)/bin/pytest
 
 run: install
@@ -56,4 +60,4 @@ bench: install
 	  $(if $(BUILD_DIR),--build-dir $(BUILD_DIR))
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache infra/node_modules
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache infra/node_modules

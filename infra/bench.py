@@ -43,6 +43,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +191,7 @@ def bench_grounding(text: str, repeat: int) -> list[Row]:
     for method, evidence in cases.items():
         found = ground(text, evidence, threshold=0.85)
         label = f"grounding: {method} (found by {found.method if found else 'nothing'})"
-        seconds = _median_time(lambda e=evidence: ground(text, e, threshold=0.85), repeat, number=20)
+        seconds = _median_time(partial(ground, text, evidence, threshold=0.85), repeat, number=20)
         rows.append(Row(label, seconds, "str.find", baseline))
     return rows
 

@@ -119,6 +119,7 @@ class FakeOpenAI:
     def base_url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server's address; typeshed also allows bytes (AF_UNIX)
         return f"http://{host}:{port}/v1"
 
     def start(self) -> FakeOpenAI:

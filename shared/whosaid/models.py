@@ -245,13 +245,13 @@ class ExtractionResult(BaseModel):
 
 def summarize_speakers(claims: list[Claim]) -> list[SpeakerSummary]:
     """Distinct speakers (by name and type) with their claim counts, most claims first, then first appearance."""
-    counts: Counter[tuple[str, str]] = Counter((c.speaker.name, c.speaker.type) for c in claims)
-    roles: dict[tuple[str, str], str | None] = {}
+    counts: Counter[tuple[str, SpeakerType]] = Counter((c.speaker.name, c.speaker.type) for c in claims)
+    roles: dict[tuple[str, SpeakerType], str | None] = {}
     for claim in claims:
         key = (claim.speaker.name, claim.speaker.type)
         roles[key] = roles.get(key) or claim.speaker.role
     order = {key: i for i, key in reversed(list(enumerate((c.speaker.name, c.speaker.type) for c in claims)))}
     return [
-        SpeakerSummary(name=name, type=type_, role=roles[(name, type_)], claim_count=count)  # type: ignore[arg-type]
+        SpeakerSummary(name=name, type=type_, role=roles[(name, type_)], claim_count=count)
         for (name, type_), count in sorted(counts.items(), key=lambda kv: (-kv[1], order[kv[0]]))
     ]

@@ -149,7 +149,7 @@ def _score_article(
     report.predicted_claims += len(claims)
     report.grounding_failures += sum(grounding_errors(text, c) for c in claims)
     discard = [tuple(s) for s in meta.get("discard_spans") or []]
-    report.furniture_claims += sum(any(jaccard(c.content_span, d) > 0 for d in discard) for c in claims)  # type: ignore[arg-type]
+    report.furniture_claims += sum(any(jaccard(c.content_span, d) > 0 for d in discard) for c in claims)
     predicted = [tuple(c.content_span) for c in claims]
     overlap_pairs = match(text, predicted, gold_spans, strict=False)  # type: ignore[arg-type]
     strict_pairs = match(text, predicted, gold_spans, strict=True)  # type: ignore[arg-type]
@@ -185,7 +185,7 @@ def _report_errors(
     for j, gold in enumerate(golds):
         if j not in matched_golds and (gold.get("derived") or {}).get("speech_cue_heuristic"):
             span = tuple(gold["content_span"])
-            errors({"doc_id": doc_id, "kind": "miss", "gold": _gold_record(gold), "context": context(text, span)})  # type: ignore[arg-type]
+            errors({"doc_id": doc_id, "kind": "miss", "gold": _gold_record(gold), "context": context(text, span)})
     for i, claim in enumerate(claims):
         if i not in matched_claims:
             record = {"doc_id": doc_id, "kind": "false_positive", "claim": claim_record(claim)}

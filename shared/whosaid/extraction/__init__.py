@@ -14,7 +14,9 @@ from whosaid.models import Article, ExtractionResult
 
 
 class Extractor(Protocol):
-    name: Literal["rules", "llm"]
+    # Read-only, so each extractor can declare its own single literal (a settable member would have to be invariant).
+    @property
+    def name(self) -> Literal["rules", "llm"]: ...
 
     def extract(self, article: Article, *, deadline: Deadline | None = None) -> ExtractionResult:
         """Return the article's claims, every span grounded in `article.text`, by `deadline` (LLMTimeoutError, with

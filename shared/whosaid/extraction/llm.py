@@ -13,6 +13,7 @@ import logging
 import threading
 from collections import Counter
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -64,8 +65,9 @@ class _Truncated(Exception):
     """The model's answer hit its length limit, even with the larger budget."""
 
 
-class _Tally:
-    """Usage over every attempt of every chunk, updated from worker threads."""
+class _UsageCounter:
+    """Requests, tokens and dropped claims over every attempt of every chunk of one article, counted from worker
+    threads; `usage()` reports them as the article's Usage."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -116,7 +118,7 @@ class _Tally:
 class LLMExtractor:
     """Attributed claims from an OpenAI-compatible chat model, every span grounded in the article text."""
 
-    name = "llm"
+    name: Literal["llm"] = "llm"
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -135,38 +137,44 @@ class LLMExtractor:
         deadline = deadline or Deadline.after(self._settings.extraction_deadline_seconds)
         text = article.text
         chunks = chunk_text(text, self._settings.chunk_chars)
-        tally = _Tally()
+        counter = _UsageCounter()
         cancelled = threading.Event()  # set when the article fails: chunks still running stop at their next step
         pool = ThreadPoolExecutor(
             max_workers=max(1, min(self._settings.max_concurrency, len(chunks))), thread_name_prefix="whosaid-llm"
         )
         try:
-            futures = [pool.submit(self._extract_chunk, text, c, tally, deadline, cancelled, 0) for c in chunks]
+            futures = [pool.submit(self._extract_chunk, text, c, counter, deadline, cancelled, 0) for c in chunks]
             done, pending = wait(futures, timeout=deadline.remaining(), return_when=FIRST_EXCEPTION)
             _raise_first_failure([f for f in futures if f in done])
             if pending:
                 raise LLMTimeoutError("The extraction ran out of time before the LLM endpoint answered every part.")
             claims = [claim for future in futures for claim in future.result()]
         except WhosaidError as error:
-            error.usage = tally.usage(self._settings, len(chunks))  # what the attempt had cost so far
+            error.usage = counter.usage(self._settings, len(chunks))  # what the attempt had cost so far
             raise
         finally:
             cancelled.set()
             # Never wait here: a request still in flight past the deadline ends by itself (its own time limit).
             pool.shutdown(wait=False, cancel_futures=True)
         # One name per entity across chunks ("Qassem" -> "Hazem Qassem"), by the module the rules path uses.
-        return ExtractionResult.from_claims(unify_speakers(_merge(claims)), tally.usage(self._settings, len(chunks)))
+        return ExtractionResult.from_claims(unify_speakers(_merge(claims)), counter.usage(self._settings, len(chunks)))
 
     # --- one chunk ------------------------------------------------------------------------------------------------
     def _extract_chunk(
-        self, text: str, chunk: Chunk, tally: _Tally, deadline: Deadline, cancelled: threading.Event, depth: int
+        self,
+        text: str,
+        chunk: Chunk,
+        counter: _UsageCounter,
+        deadline: Deadline,
+        cancelled: threading.Event,
+        depth: int,
     ) -> list[Claim]:
         user = build_user_message(
             chunk.text, known_speakers=names_in(text[: chunk.start]), context=preceding_context(text, chunk.start)
         )
         messages = [{"role": "system", "content": self.system_message}, {"role": "user", "content": user}]
         try:
-            output = self._ask(messages, tally, deadline, cancelled)
+            output = self._ask(messages, counter, deadline, cancelled)
         except _Truncated:
             halves = split_in_two(chunk) if depth < MAX_SPLITS and len(chunk.text) >= MIN_SPLIT_CHARS else [chunk]
             if len(halves) < 2:
@@ -178,12 +186,12 @@ class LLMExtractor:
             # Half the text means about half the claims to write out: retry the halves.
             logger.info("llm answer truncated; splitting a %d-character chunk", len(chunk.text))
             return [
-                c for half in halves for c in self._extract_chunk(text, half, tally, deadline, cancelled, depth + 1)
+                c for half in halves for c in self._extract_chunk(text, half, counter, deadline, cancelled, depth + 1)
             ]
-        return self._ground(text, chunk, output.claims, tally)
+        return self._ground(text, chunk, output.claims, counter)
 
     def _ask(
-        self, messages: list[dict[str, str]], tally: _Tally, deadline: Deadline, cancelled: threading.Event
+        self, messages: list[dict[str, str]], counter: _UsageCounter, deadline: Deadline, cancelled: threading.Event
     ) -> ModelOutput:
         """The parsed model output, after at most one re-ask carrying the validation errors and at most one retry
         of a cut-off answer with the larger output budget."""
@@ -191,9 +199,9 @@ class LLMExtractor:
         reasked = False
         while True:
             answer = self._endpoint.complete(
-                messages, max_tokens=budget, deadline=deadline, cancelled=cancelled, on_attempt=tally.request_sent
+                messages, max_tokens=budget, deadline=deadline, cancelled=cancelled, on_attempt=counter.request_sent
             )
-            tally.add_tokens(answer.tokens)
+            counter.add_tokens(answer.tokens)
             if answer.finish_reason == "length":
                 if budget < self._settings.llm_retry_output_tokens:
                     budget = self._settings.llm_retry_output_tokens
@@ -221,22 +229,22 @@ class LLMExtractor:
                 messages = [*messages, {"role": "assistant", "content": reply}]
             messages = [*messages, {"role": "user", "content": build_reask_message(errors)}]
 
-    def _ground(self, text: str, chunk: Chunk, proposed: list[ModelClaim], tally: _Tally) -> list[Claim]:
+    def _ground(self, text: str, chunk: Chunk, proposed: list[ModelClaim], counter: _UsageCounter) -> list[Claim]:
         """The proposed claims the article supports, each bounded, cleaned and grounded; the rest counted."""
         if len(proposed) > MAX_CLAIMS_PER_CHUNK:
-            tally.drop("over_claim_limit", len(proposed) - MAX_CLAIMS_PER_CHUNK)
+            counter.drop("over_claim_limit", len(proposed) - MAX_CLAIMS_PER_CHUNK)
             proposed = proposed[:MAX_CLAIMS_PER_CHUNK]
         claims: list[Claim] = []
         earlier: dict[tuple[str | None, ...], list[Claim]] = {}  # claims by what the model wrote, word for word
         for model_claim in proposed:
             if len(model_claim.content) > len(chunk.text) or len(model_claim.speaker) > MAX_FIELD_CHARS:
-                tally.drop("oversized")
+                counter.drop("oversized")
                 continue
             key = tuple(clean(value, limit=len(chunk.text)) for value in model_claim.model_dump().values())
             mention = clean(model_claim.speaker_mention)
             speaker = _supported_speaker(text, clean(model_claim.speaker), mention)
             if speaker is None:
-                tally.drop("unsupported_speaker")
+                counter.drop("unsupported_speaker")
                 continue
             name, role = _name_and_role(speaker, clean(model_claim.speaker_role), model_claim.speaker_type)
             if role is not None and not candidates(text, role)[1]:
@@ -256,9 +264,9 @@ class LLMExtractor:
                 taken=[c.content_span for c in claims],
             )
             if claim is None:
-                tally.drop("ungrounded")
+                counter.drop("ungrounded")
             elif _repeated(text, claim, earlier.get(key, [])):
-                tally.drop("repeated")
+                counter.drop("repeated")
             else:
                 claims.append(claim)
                 earlier.setdefault(key, []).append(claim)

@@ -82,7 +82,7 @@ def in_quote_text(text: str, start: int, pos: int) -> bool:
     return segment.count("“") > segment.count("”") or segment.count('"') % 2 == 1
 
 
-class SpanMask:
+class TakenChars:
     """Characters already claimed by earlier claims: one byte per character keeps each check O(1)."""
 
     def __init__(self, length: int, taken: Iterable[Span] = ()) -> None:

@@ -76,6 +76,7 @@ def _article_from_json(key: str, body: bytes) -> Article:
 
 def _article_from_html(key: str, html: str) -> Article:
     import trafilatura  # only the HTML path needs it
+    from trafilatura.settings import Document
 
     document = trafilatura.bare_extraction(
         html,
@@ -84,8 +85,9 @@ def _article_from_html(key: str, html: str) -> Article:
         # Only dates the page states in its metadata: htmldate's extensive search guesses (a copyright year, ...).
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    text = (getattr(document, "text", None) or "").strip() if document is not None else ""
-    if not text:
+    # A Document, or None when nothing was extracted (a dict only with as_dict=True, which is not asked for).
+    text = (document.text or "").strip() if isinstance(document, Document) else ""
+    if not isinstance(document, Document) or not text:
         raise InvalidInputError(f"{key!r} has no article text that could be extracted from the page")
     fields: dict[str, Any] = {"text": text}
     title = (document.title or "").strip()

@@ -278,9 +278,11 @@ class Ingestor:
             return bytes(response["Body"].read())
 
 
-def _on_duplicate(response: Any, data_record: DataRecord) -> Any:
-    """Called by powertools when a stored result is returned instead of running again: a redelivery."""
-    logger.info("duplicate delivery skipped", extra={"idempotency_key": data_record.idempotency_key})
+def _on_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
+    """Called by powertools when a stored result is returned instead of running again: a redelivery.
+
+    The parameters are named as powertools' IdempotentHookFunction protocol names them."""
+    logger.info("duplicate delivery skipped", extra={"idempotency_key": idempotent_data.idempotency_key})
     metrics.add_metric(name="DuplicateDeliveries", unit=MetricUnit.Count, value=1)
     return response
 

@@ -511,11 +511,14 @@ def _not_found(article_id: str) -> NotFoundError:
 
 
 def _article_from_record(record: ArticleRecord, text: str) -> Article:
-    return Article(
-        text=text,
-        title=record.title,
-        url=record.url,
-        source=record.source,
-        published_at=record.published_at,
-        language=record.language,
+    # Validated from the stored strings: the record keeps url and published_at as text, the Article parses them.
+    return Article.model_validate(
+        {
+            "text": text,
+            "title": record.title,
+            "url": record.url,
+            "source": record.source,
+            "published_at": record.published_at,
+            "language": record.language,
+        }
     )

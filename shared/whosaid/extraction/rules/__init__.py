@@ -17,16 +17,17 @@ import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from whosaid.deadlines import Deadline
 from whosaid.extraction.coreference import resolve_mentions, unify_speakers
 from whosaid.extraction.mentions import parse_mention
 from whosaid.extraction.names import NameIndex
 from whosaid.extraction.rules.according import find_according
+from whosaid.extraction.rules.claim_spans import ClaimSpans
 from whosaid.extraction.rules.constructions import find_asked, find_called, find_colon_quotes
 from whosaid.extraction.rules.cues import stance_for
 from whosaid.extraction.rules.direct import find_direct
-from whosaid.extraction.rules.found import Found
 from whosaid.extraction.rules.headlines import find_headline_statements
 from whosaid.extraction.rules.passive import find_passive
 from whosaid.extraction.rules.reported import find_reported
@@ -35,7 +36,7 @@ from whosaid.extraction.spans import Span, quote_segments
 from whosaid.models import Article, Claim, ExtractionResult, QuoteType, Speaker, Usage
 
 # A finder reads the page, the spans earlier stages reserved, and what they found.
-Finder = Callable[[Layout, Sequence[Span], Sequence[Found]], list[Found]]
+Finder = Callable[[Layout, Sequence[Span], Sequence[ClaimSpans]], list[ClaimSpans]]
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,12 @@ class Stage:
     reserves_cues: bool
 
 
-def _page_only(find: Callable[[Layout], list[Found]]) -> Finder:
+def _page_only(find: Callable[[Layout], list[ClaimSpans]]) -> Finder:
     """A finder that reads the page alone, whatever earlier stages took."""
     return lambda page, taken, earlier: find(page)
 
 
-def _outside_taken(find: Callable[[Layout, Sequence[Span]], list[Found]]) -> Finder:
+def _outside_taken(find: Callable[[Layout, Sequence[Span]], list[ClaimSpans]]) -> Finder:
     """A finder that reads what earlier stages left free, whatever they found."""
     return lambda page, taken, earlier: find(page, taken)
 
@@ -84,7 +85,7 @@ STAGES: tuple[Stage, ...] = (
 class RulesExtractor:
     """Pattern-based extraction for English news. Fast (a few milliseconds per article) and offline."""
 
-    name = "rules"
+    name: Literal["rules"] = "rules"
 
     def extract(self, article: Article, *, deadline: Deadline | None = None) -> ExtractionResult:
         # No deadline to watch: the rules take milliseconds, well inside any function's time.
@@ -103,10 +104,10 @@ def extract_claims(text: str, title: str | None = None) -> list[Claim]:
     return unify_speakers(claims)
 
 
-def run_stages(page: Layout, stages: Sequence[Stage] = STAGES) -> list[Found]:
+def run_stages(page: Layout, stages: Sequence[Stage] = STAGES) -> list[ClaimSpans]:
     """Every stage's finds, in stage order; each stage reads past the spans the stages before it reserved."""
     taken: list[Span] = []
-    found: list[Found] = []
+    found: list[ClaimSpans] = []
     for stage in stages:
         new = stage.find(page, taken, found)
         if stage.reserves_contents:
@@ -117,9 +118,9 @@ def run_stages(page: Layout, stages: Sequence[Stage] = STAGES) -> list[Found]:
     return found
 
 
-def _dedupe(found: list[Found]) -> list[Found]:
+def _dedupe(found: list[ClaimSpans]) -> list[ClaimSpans]:
     """Keep the first claim (direct before reported before 'according to' …) where two contents overlap."""
-    kept: list[Found] = []
+    kept: list[ClaimSpans] = []
     claimed: list[Span] = []  # kept contents, sorted by start (they never overlap)
     for f in found:
         s, e = f.content
@@ -137,7 +138,7 @@ def _quote_type(text: str, content: Span, kind: str) -> QuoteType:
     return "mixed" if re.search(r"[“”\"]|''", text[content[0] : content[1]]) else "indirect"
 
 
-def _to_claim(page: Layout, f: Found) -> Claim:
+def _to_claim(page: Layout, f: ClaimSpans) -> Claim:
     text = page.text
     content = text[f.content[0] : f.content[1]]
     cue = text[f.cue[0] : f.cue[1]]

@@ -10,8 +10,8 @@ import re
 from collections.abc import Sequence
 
 from whosaid.extraction.lexicon import LEADING_ADVERBS
+from whosaid.extraction.rules.claim_spans import ClaimSpans
 from whosaid.extraction.rules.cues import ACCORDING_RE
-from whosaid.extraction.rules.found import Found
 from whosaid.extraction.rules.grammar import ABBREVIATION_DOT, content_lead, mask_dot
 from whosaid.extraction.rules.text import Layout
 from whosaid.extraction.spans import Span, strip_trailing
@@ -22,10 +22,10 @@ from whosaid.extraction.spans import Span, strip_trailing
 _ACCORDING_NP = re.compile(r"\s+((?:[^,;:.“”\"()—–]|\.(?=[\w-]))+?)(?=\s*(?:[,;:)]|\.\s|\.$|$|\s(?:-|—|–)\s|—))")
 
 
-def find_according(layout: Layout, taken: Sequence[Span]) -> list[Found]:
+def find_according(layout: Layout, taken: Sequence[Span]) -> list[ClaimSpans]:
     """Each 'according to X' outside the `taken` spans, with the content it attributes to X."""
     text = layout.text
-    found: list[Found] = []
+    found: list[ClaimSpans] = []
     for s_start, s_end in layout.sentences:
         if layout.is_furniture(s_start, s_end):
             continue
@@ -40,7 +40,7 @@ def find_according(layout: Layout, taken: Sequence[Span]) -> list[Found]:
                 continue
             content = _content(text, s_start, s_end, m, sp)
             if content is not None and content[1] - content[0] >= 8:
-                found.append(Found(content, sp, m.span(), "according", "according"))
+                found.append(ClaimSpans(content, sp, m.span(), "according", "according"))
     return found
 
 

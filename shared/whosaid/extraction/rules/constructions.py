@@ -5,7 +5,7 @@
 - 6, questions put to a speaker: 'Asked whether she would run, Smith said …', 'when asked if …', 'Smith asked
   whether …'.
 
-Each finder returns `Found` records (offsets only) for text outside the spans already taken.
+Each finder returns `ClaimSpans` records (offsets only) for text outside the spans already taken.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import re
 from collections.abc import Sequence
 
 from whosaid.extraction.lexicon import OBJECT_PRONOUNS, PARTICLES_AFTER_PRONOUN, REFLEXIVE_PRONOUNS, one_of
+from whosaid.extraction.rules.claim_spans import ClaimSpans
 from whosaid.extraction.rules.content import cut_participle
 from whosaid.extraction.rules.cues import CUE_RE, PARTICIPLES
-from whosaid.extraction.rules.found import Found
 from whosaid.extraction.rules.grammar import NAME, is_label, is_passive
 from whosaid.extraction.rules.subjects import sentence_subject, speaker_before
 from whosaid.extraction.rules.text import Layout, Quote
-from whosaid.extraction.spans import Span, SpanMask, in_quote_text, strip_trailing
+from whosaid.extraction.spans import Span, TakenChars, in_quote_text, strip_trailing
 
 _QUOTED = re.compile(r"[“\"]|''")
 # "called" with what may precede it as part of the verb group ("has also called", "repeatedly called").
@@ -39,30 +39,30 @@ _NOT_NAMING = re.compile(
 _WH_BEFORE = re.compile(r"\b(?:what|who|whom)\s+")
 
 
-def find_called(layout: Layout, taken: Sequence[Span]) -> list[Found]:
+def find_called(layout: Layout, taken: Sequence[Span]) -> list[ClaimSpans]:
     """'X called Y "Z"' / 'X called him Z' / 'what X called "Z"': the content is what the speaker called it."""
     text = layout.text
-    mask = SpanMask(len(text), taken)
-    found: list[Found] = []
+    taken_chars = TakenChars(len(text), taken)
+    found: list[ClaimSpans] = []
     for s_start, s_end in layout.sentences:
         if layout.is_furniture(s_start, s_end) or "call" not in text[s_start:s_end]:
             continue
         for m in _CALLED.finditer(text, s_start, s_end):
-            claim = _naming(layout, mask, m, s_start, s_end)
+            claim = _naming(layout, taken_chars, m, s_start, s_end)
             if claim is not None:
                 found.append(claim)
-                mask.mark(claim.content)
-                mask.mark(claim.cue)
+                taken_chars.mark(claim.content)
+                taken_chars.mark(claim.cue)
     return found
 
 
-def _naming(layout: Layout, mask: SpanMask, m: re.Match[str], s_start: int, s_end: int) -> Found | None:
+def _naming(layout: Layout, taken_chars: TakenChars, m: re.Match[str], s_start: int, s_end: int) -> ClaimSpans | None:
     """The name-calling of one 'called', if it is one: a quotation or 'him X' after it, and a speaker."""
     text = layout.text
     cs, ce = m.span()
     if (
         layout.in_quote(cs)
-        or not mask.free((cs, ce))
+        or not taken_chars.free((cs, ce))
         or is_passive(text, cs)
         or text[max(s_start, m.start("verb") - 3) : m.start("verb")] == "so-"
         or _NOT_NAMING.match(text, ce, s_end)
@@ -80,9 +80,9 @@ def _naming(layout: Layout, mask: SpanMask, m: re.Match[str], s_start: int, s_en
     start = lead if lead is not None else ce + len(clause) - len(clause.lstrip())
     end = _relative_naming_end(text, ce + quoted.end(), clause_end) if lead is not None and quoted else clause_end
     end = strip_trailing(text, start, end)
-    if end - start < 6 or not mask.free((start, end)) or in_quote_text(text, s_start, cs):
+    if end - start < 6 or not taken_chars.free((start, end)) or in_quote_text(text, s_start, cs):
         return None
-    return Found((start, end), sp, (cs, ce), "call", "reported")
+    return ClaimSpans((start, end), sp, (cs, ce), "call", "reported")
 
 
 def _namer(text: str, s_start: int, m: re.Match[str]) -> tuple[Span | None, int | None]:
@@ -117,13 +117,13 @@ _ASKED_LEAD = re.compile(
 )
 
 
-def find_asked(layout: Layout, taken: Sequence[Span]) -> list[Found]:
+def find_asked(layout: Layout, taken: Sequence[Span]) -> list[ClaimSpans]:
     """'Asked whether she would run, Smith said …' / '… when asked if …': the question put to a speaker.
-    The asker is named only when written ('Asked by reporters whether …'); otherwise the Found has no speaker, still
-    reserves its span against other patterns, and extract_claims drops it: a question nobody asked is no claim."""
+    The asker is named only when written ('Asked by reporters whether …'); otherwise its ClaimSpans has no speaker,
+    still reserves its span against other patterns, and extract_claims drops it: a question nobody asked is no claim."""
     text = layout.text
-    mask = SpanMask(len(text), taken)
-    found: list[Found] = []
+    taken_chars = TakenChars(len(text), taken)
+    found: list[ClaimSpans] = []
     for s_start, s_end in layout.sentences:
         if layout.is_furniture(s_start, s_end) or "sked" not in text[s_start:s_end]:
             continue
@@ -133,7 +133,7 @@ def find_asked(layout: Layout, taken: Sequence[Span]) -> list[Found]:
             before = text[max(s_start, cs - 12) : cs]
             if cs != s_start and not re.search(r"(?:[,;]\s*|\b(?:[Ww]hen|[Oo]nce|[Aa]fter being|[Ii]f)\s+)$", before):
                 continue
-            if layout.in_quote(cs) or not mask.free((cs, ce)) or in_quote_text(text, s_start, cs):
+            if layout.in_quote(cs) or not taken_chars.free((cs, ce)) or in_quote_text(text, s_start, cs):
                 continue
             start = m.start("wh")
             if m.group("wh") == "about":
@@ -159,11 +159,11 @@ def find_asked(layout: Layout, taken: Sequence[Span]) -> list[Found]:
             else:
                 continue
             end = strip_trailing(text, start, end)
-            if end - start < 6 or not mask.free((start, end)):
+            if end - start < 6 or not taken_chars.free((start, end)):
                 continue
             sp = (m.start("by"), m.end("by")) if m.group("by") else None
-            found.append(Found((start, end), sp, (cs, ce), "ask", "reported"))
-            mask.mark((start, end))
+            found.append(ClaimSpans((start, end), sp, (cs, ce), "ask", "reported"))
+            taken_chars.mark((start, end))
     return found
 
 
@@ -188,13 +188,13 @@ def _colon_introduced(text: str, quotes: Sequence[Quote]) -> list[tuple[Quote, r
     return found
 
 
-def find_colon_quotes(layout: Layout, taken: Sequence[Span]) -> list[Found]:
+def find_colon_quotes(layout: Layout, taken: Sequence[Span]) -> list[ClaimSpans]:
     """A quotation introduced by a name and a colon, with no speech verb: 'Pollster Jane Roe: “…”'."""
     text = layout.text
-    mask = SpanMask(len(text), taken)
-    found: list[Found] = []
+    taken_chars = TakenChars(len(text), taken)
+    found: list[ClaimSpans] = []
     for quote, m in _colon_introduced(text, layout.quotes):
-        if layout.is_furniture(m.start(), quote.end) or not mask.free((m.start(), quote.end)):
+        if layout.is_furniture(m.start(), quote.end) or not taken_chars.free((m.start(), quote.end)):
             continue
         name = m.group("sp")
         words = name.split()
@@ -211,8 +211,8 @@ def find_colon_quotes(layout: Layout, taken: Sequence[Span]) -> list[Found]:
         if CUE_RE.search(before[-25:]) or re.search(r"\b(?:is|are|was|were|be|the|a|an|of|to|in|on|at|by)\s*$", before):
             continue
         sp = (m.start("sp"), m.end("sp"))
-        found.append(Found((quote.start, quote.end), sp, m.span("cue"), "say", "direct"))
-        mask.mark((quote.start, quote.end))
+        found.append(ClaimSpans((quote.start, quote.end), sp, m.span("cue"), "say", "direct"))
+        taken_chars.mark((quote.start, quote.end))
     return found
 
 

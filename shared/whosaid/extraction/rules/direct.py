@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import re
 
+from whosaid.extraction.rules.claim_spans import ClaimSpans
 from whosaid.extraction.rules.cues import ADDRESSEE_VERBS, CUE_LEMMA, CUE_RE, PARTICIPLES
-from whosaid.extraction.rules.found import Found
 from whosaid.extraction.rules.grammar import ABBREVIATION_DOT, SUBJECT_REACH, TAIL_ONLY, is_passive
 from whosaid.extraction.rules.subjects import sentence_subject, speaker_after, speaker_before
 from whosaid.extraction.rules.text import Layout
 from whosaid.extraction.spans import Span
 
 
-def find_direct(layout: Layout) -> list[Found]:
+def find_direct(layout: Layout) -> list[ClaimSpans]:
     """Each quotation with a speech clause, in text order; a quotation joined into an earlier one is skipped."""
     text = layout.text
-    found: list[Found] = []
+    found: list[ClaimSpans] = []
     consumed_until = -1
     for index, quote in enumerate(layout.quotes):
         if quote.start < consumed_until or layout.is_furniture(quote.start, quote.end):
@@ -34,7 +34,7 @@ def find_direct(layout: Layout) -> list[Found]:
     return found
 
 
-def _clause_after(layout: Layout, index: int, words: int, consumed_until: int) -> Found | None:
+def _clause_after(layout: Layout, index: int, words: int, consumed_until: int) -> ClaimSpans | None:
     """Speech clause after the quote: '"…," he said' / '"…," said Smith' / '"…" Smith told CNN.'"""
     text, quote = layout.text, layout.quotes[index]
     para_start, para_end = layout.paragraphs[quote.paragraph]
@@ -51,9 +51,9 @@ def _clause_after(layout: Layout, index: int, words: int, consumed_until: int) -
     start = _run_on_start(layout, index, consumed_until)
     run_on = _sentence_runs_on(text, quote.end, min(cs, sp[0])) if last == index else None
     if run_on is not None:
-        return Found((start, run_on), sp, (cs, ce), lemma, "reported")  # quote and words: a mixed claim
+        return ClaimSpans((start, run_on), sp, (cs, ce), lemma, "reported")  # quote and words: a mixed claim
     end = _quote_paragraphs_after(layout, last, end)
-    return Found((start, end), sp, (cs, ce), lemma, "direct")
+    return ClaimSpans((start, end), sp, (cs, ce), lemma, "direct")
 
 
 def _sentence_tail(layout: Layout, last: int, end: int) -> int | None:
@@ -112,7 +112,7 @@ def _quoting_on(layout: Layout, index: int, after: int) -> int:
     return after
 
 
-def _clause_before(layout: Layout, index: int) -> Found | None:
+def _clause_before(layout: Layout, index: int) -> ClaimSpans | None:
     """Speech clause before the quote: 'X said: "…"' / 'The sources added, "…"' / '…, saying, "…"'."""
     text, quote = layout.text, layout.quotes[index]
     sent_start = _speech_clause_start(layout, index)
@@ -141,9 +141,9 @@ def _clause_before(layout: Layout, index: int) -> Found | None:
     end, last = _extend_quotes(layout, index, quote.end)
     tail = _sentence_tail(layout, last, end) if last == index else None
     if tail is not None:
-        return Found((quote.start, tail), sp, cue.span(), lemma, "reported")
+        return ClaimSpans((quote.start, tail), sp, cue.span(), lemma, "reported")
     end = _quote_paragraphs_after(layout, last, end)
-    return Found((quote.start, end), sp, cue.span(), lemma, "direct")
+    return ClaimSpans((quote.start, end), sp, cue.span(), lemma, "direct")
 
 
 def _speech_clause_start(layout: Layout, index: int) -> int:

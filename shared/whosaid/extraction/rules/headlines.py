@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from whosaid.extraction.lexicon import NOT_SPEAKERS, one_of
+from whosaid.extraction.rules.claim_spans import ClaimSpans
 from whosaid.extraction.rules.cues import CUE_LEMMA, HEADLINE_CUES
-from whosaid.extraction.rules.found import Found
 from whosaid.extraction.rules.grammar import NAME, is_label
 from whosaid.extraction.rules.text import Layout
 from whosaid.extraction.spans import Span
@@ -26,15 +26,15 @@ _TITLE_CASE_HEADLINE = re.compile(
 )
 
 
-def find_headline_statements(layout: Layout) -> list[Found]:
+def find_headline_statements(layout: Layout) -> list[ClaimSpans]:
     """Headline style 'Trump: My plans are not set in stone.' (a short paragraph, a name, a colon, the claim), and
     the turns of a transcript ('TAPPER: Do you think …', when at least two paragraphs open that way)."""
     return _colon_headlines(layout) + _title_case_headlines(layout) + _transcript_turns(layout)
 
 
-def _colon_headlines(layout: Layout) -> list[Found]:
+def _colon_headlines(layout: Layout) -> list[ClaimSpans]:
     text = layout.text
-    found: list[Found] = []
+    found: list[ClaimSpans] = []
     for p_start, p_end in layout.paragraphs:
         line = text[p_start:p_end]
         if len(line.split()) > 30 or layout.is_furniture(p_start, p_end):
@@ -47,7 +47,7 @@ def _colon_headlines(layout: Layout) -> list[Found]:
         if len(words) > 4 or name.isupper() or is_label(words) or len(m.group("content").split()) < 3:
             continue
         found.append(
-            Found(_at(m, "content", p_start), _at(m, "sp", p_start), _at(m, "cue", p_start), "say", "reported")
+            ClaimSpans(_at(m, "content", p_start), _at(m, "sp", p_start), _at(m, "cue", p_start), "say", "reported")
         )
     return found
 
@@ -57,9 +57,9 @@ def _at(m: re.Match[str], group: str, offset: int) -> Span:
     return offset + m.start(group), offset + m.end(group)
 
 
-def _title_case_headlines(layout: Layout) -> list[Found]:
+def _title_case_headlines(layout: Layout) -> list[ClaimSpans]:
     text = layout.text
-    found: list[Found] = []
+    found: list[ClaimSpans] = []
     for p_start, p_end in layout.paragraphs:
         m = _TITLE_CASE_HEADLINE.match(text, p_start, p_end)
         if m is None or layout.is_furniture(p_start, p_end) or len(text[p_start:p_end].split()) > 25:
@@ -69,11 +69,13 @@ def _title_case_headlines(layout: Layout) -> list[Found]:
         if capitalised < 0.7 * len(words) or any(w.lower() in NOT_SPEAKERS for w in m.group("sp").split()):
             continue  # a headline is in title case; a sentence with a capitalised name is not
         cue_lemma = m.group("cue").split()[0].lower()
-        found.append(Found(m.span("content"), m.span("sp"), m.span("cue"), CUE_LEMMA.get(cue_lemma, "say"), "reported"))
+        found.append(
+            ClaimSpans(m.span("content"), m.span("sp"), m.span("cue"), CUE_LEMMA.get(cue_lemma, "say"), "reported")
+        )
     return found
 
 
-def _transcript_turns(layout: Layout) -> list[Found]:
+def _transcript_turns(layout: Layout) -> list[ClaimSpans]:
     """The turns of a transcript, when at least two different speakers' paragraphs open 'NAME: …'."""
     text = layout.text
     turns = [
@@ -87,7 +89,7 @@ def _transcript_turns(layout: Layout) -> list[Found]:
     if len({m.group("sp") for m in turns}) < 2:
         return []
     return [
-        Found(m.span("content"), m.span("sp"), m.span("cue"), "say", "transcript")
+        ClaimSpans(m.span("content"), m.span("sp"), m.span("cue"), "say", "transcript")
         for m in turns
         if len(m.group("content").split()) >= 2
     ]

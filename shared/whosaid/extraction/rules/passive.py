@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from whosaid.extraction.rules.found import Found
+from whosaid.extraction.rules.claim_spans import ClaimSpans
 from whosaid.extraction.rules.grammar import NAME, content_lead
 from whosaid.extraction.rules.text import Layout
-from whosaid.extraction.spans import Span, SpanMask
+from whosaid.extraction.spans import Span, TakenChars
 
 _PASSIVE = re.compile(
     r"\s+(?P<cue>(?:was|were|is|are|has\s+been|have\s+been|had\s+been)\s+(?:(?:first|earlier|previously|also|"
@@ -25,11 +25,11 @@ _INITIAL = re.compile(r"\b[A-Z]\.$")  # 'by John Q.': a dot that ends an initial
 _LEMMA = {"reported": "report", "disclosed": "disclose", "announced": "announce", "revealed": "reveal"}
 
 
-def find_passive(layout: Layout, taken: Sequence[Span]) -> list[Found]:
+def find_passive(layout: Layout, taken: Sequence[Span]) -> list[ClaimSpans]:
     """'X was reported by Y': Y's claim, X its content (a subject of at least two words, outside claimed text)."""
     text = layout.text
-    mask = SpanMask(len(text), taken)
-    found: list[Found] = []
+    taken_chars = TakenChars(len(text), taken)
+    found: list[ClaimSpans] = []
     for s_start, s_end in layout.sentences:
         if layout.is_furniture(s_start, s_end) or " by " not in text[s_start:s_end]:
             continue
@@ -38,12 +38,12 @@ def find_passive(layout: Layout, taken: Sequence[Span]) -> list[Found]:
             continue
         start = content_lead(text, s_start, m.start())
         content = (start, m.start())
-        if len(text[start : m.start()].split()) < 2 or not mask.free(content) or layout.in_quote(m.start("cue")):
+        if len(text[start : m.start()].split()) < 2 or not taken_chars.free(content) or layout.in_quote(m.start("cue")):
             continue
         lemma = _LEMMA.get(m.group("verb"), "confirm")
         sp_end = m.end("sp") - (1 if text[m.end("sp") - 1] == "." and not _INITIAL.search(text, 0, m.end("sp")) else 0)
-        found.append(Found(content, (m.start("sp"), sp_end), m.span("cue"), lemma, "reported"))
-        mask.mark(content)
+        found.append(ClaimSpans(content, (m.start("sp"), sp_end), m.span("cue"), lemma, "reported"))
+        taken_chars.mark(content)
     return found
 
 

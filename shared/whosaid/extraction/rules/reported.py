@@ -19,6 +19,7 @@ from whosaid.extraction.lexicon import (
     SUBJECT_PRONOUNS,
 )
 from whosaid.extraction.mentions import parse_mention
+from whosaid.extraction.rules.claim_spans import ClaimSpans
 from whosaid.extraction.rules.content import content_start_after_cue, cut_participle, fronted_start, participle_content
 from whosaid.extraction.rules.cues import (
     CUE_LEMMA,
@@ -31,11 +32,10 @@ from whosaid.extraction.rules.cues import (
     NOUN_LIKE,
     PARTICIPLES,
 )
-from whosaid.extraction.rules.found import Found
 from whosaid.extraction.rules.grammar import SUBJECT_REACH, TAIL_ONLY, TIME, bare, content_lead, is_passive
 from whosaid.extraction.rules.subjects import sentence_subject, speaker_after, speaker_before
 from whosaid.extraction.rules.text import Layout
-from whosaid.extraction.spans import Span, SpanMask, in_quote_text, strip_leading, strip_trailing
+from whosaid.extraction.spans import Span, TakenChars, in_quote_text, strip_leading, strip_trailing
 
 _PARTICIPLE_CUES = PARTICIPLES | {"expressing"}
 # Gerunds that are nouns as often as verbs: after a determiner or an adjective of quantity they are nouns.
@@ -48,17 +48,17 @@ _TIME_COMMA = re.compile(rf"^\s*(?:{TIME}\s*)?,\s*\S")
 _TAIL_THEN = re.compile(rf"^\s*(?:(?:{TIME}|in\s+[A-Z][\w.’'-]*)\s*){{0,3}},\s*")
 
 
-def find_reported(layout: Layout, taken: Sequence[Span], earlier: Sequence[Found]) -> list[Found]:
+def find_reported(layout: Layout, taken: Sequence[Span], earlier: Sequence[ClaimSpans]) -> list[ClaimSpans]:
     """Reported speech after a cue verb, outside the `taken` spans (every content and cue earlier stages claimed);
     a participle continuing an `earlier` quote's speech clause is that quote's speaker's."""
     text = layout.text
-    found: list[Found] = []
-    mask = SpanMask(len(text), taken)
+    found: list[ClaimSpans] = []
+    taken_chars = TakenChars(len(text), taken)
     for s_start, s_end in layout.sentences:
         if layout.is_furniture(s_start, s_end):
             continue
         for m, family in _cue_matches(text, s_start, s_end):
-            if not _open_cue(layout, mask, m, s_start):
+            if not _open_cue(layout, taken_chars, m, s_start):
                 continue
             if m.group("verb") in _PARTICIPLE_CUES:
                 claims = _participle_claims(text, s_start, s_end, m, [*earlier, *found])
@@ -68,19 +68,19 @@ def find_reported(layout: Layout, taken: Sequence[Span], earlier: Sequence[Found
                 )
                 claims = _clause_claims(text, s_start, s_end, m, lemma)
             for claim in claims:
-                claim = _through_open_quote(layout, mask, claim)
+                claim = _through_open_quote(layout, taken_chars, claim)
                 found.append(claim)
-                mask.mark(claim.content)
-                mask.mark(claim.cue)
+                taken_chars.mark(claim.content)
+                taken_chars.mark(claim.cue)
     return found
 
 
-def _through_open_quote(layout: Layout, mask: SpanMask, claim: Found) -> Found:
+def _through_open_quote(layout: Layout, taken_chars: TakenChars, claim: ClaimSpans) -> ClaimSpans:
     """Content that opens a quotation runs to its closing mark: 'He said that "A. B."' quotes the speaker across the
     sentence end inside the quotation (the sentence split alone would stop the content after 'A.')."""
     start, end = claim.content
     quote = layout.in_quote(end - 1)
-    if quote is None or quote.start < start or quote.end <= end or not mask.free((end, quote.end)):
+    if quote is None or quote.start < start or quote.end <= end or not taken_chars.free((end, quote.end)):
         return claim
     return replace(claim, content=(start, quote.end))
 
@@ -99,11 +99,11 @@ def _cue_matches(text: str, s_start: int, s_end: int) -> list[tuple[re.Match[str
     return sorted(found, key=lambda x: x[0].start()) if len(found) > 1 else found
 
 
-def _open_cue(layout: Layout, mask: SpanMask, m: re.Match[str], s_start: int) -> bool:
+def _open_cue(layout: Layout, taken_chars: TakenChars, m: re.Match[str], s_start: int) -> bool:
     """Whether a cue may start a claim: outside quotes and claimed text, active, and a verb rather than a noun."""
     text = layout.text
     cs = m.start()
-    if layout.in_quote(cs) or mask.covered(cs) or mask.covered(m.start("verb")) or is_passive(text, cs):
+    if layout.in_quote(cs) or taken_chars.covered(cs) or taken_chars.covered(m.start("verb")) or is_passive(text, cs):
         return False
     if m.group("verb") in _NOUN_GERUNDS and re.search(
         r"\b(?:a|an|the|any|no|sufficient|enough|early|advance|his|her|their|its)\s+$", text[max(s_start, cs - 15) : cs]
@@ -119,7 +119,9 @@ def _open_cue(layout: Layout, mask: SpanMask, m: re.Match[str], s_start: int) ->
     return True
 
 
-def _participle_claims(text: str, s_start: int, s_end: int, m: re.Match[str], earlier: Sequence[Found]) -> list[Found]:
+def _participle_claims(
+    text: str, s_start: int, s_end: int, m: re.Match[str], earlier: Sequence[ClaimSpans]
+) -> list[ClaimSpans]:
     """A participle no earlier claim took: '"He issued a statement, saying …"'."""
     cs = m.start()
     if in_quote_text(text, s_start, cs):
@@ -133,7 +135,7 @@ def _participle_claims(text: str, s_start: int, s_end: int, m: re.Match[str], ea
     got = participle_content(text, m, s_end) if sp is not None else None
     if got is None or sp is None:
         return []
-    return [Found(got[0], sp, m.span(), got[1], "reported")]
+    return [ClaimSpans(got[0], sp, m.span(), got[1], "reported")]
 
 
 def _absolute_subject(text: str, s_start: int, cs: int) -> Span | None:
@@ -162,7 +164,7 @@ def _names_document(text: str, sp: Span) -> bool:
     return parse_mention(text[sp[0] : sp[1]]).type == "document"
 
 
-def _clause_claims(text: str, s_start: int, s_end: int, m: re.Match[str], lemma: str) -> list[Found]:
+def _clause_claims(text: str, s_start: int, s_end: int, m: re.Match[str], lemma: str) -> list[ClaimSpans]:
     """The claim of a finite cue ('X said that Y', 'Y, X said', 'Y, said X') and of a participle it leads to."""
     cs, ce = m.span()
     sp = None
@@ -186,11 +188,11 @@ def _clause_claims(text: str, s_start: int, s_end: int, m: re.Match[str], lemma:
         or (lemma == "recall" and text[content[0]].isdigit())  # "recalled 40,000 vehicles": a product recall
     ):
         return []
-    claims = [Found(content, sp, (cs, ce), lemma, "reported")]
+    claims = [ClaimSpans(content, sp, (cs, ce), lemma, "reported")]
     if participle is not None:
         got = participle_content(text, participle, s_end)
         if got is not None:
-            claims.append(Found(got[0], sp, participle.span(), got[1], "reported"))
+            claims.append(ClaimSpans(got[0], sp, participle.span(), got[1], "reported"))
     return claims
 
 

@@ -87,12 +87,6 @@ class Layout:
         i = bisect.bisect_left(self._furniture_starts, end) - 1
         return i >= 0 and self.furniture[i][1] > start
 
-    def paragraph_of(self, pos: int) -> int:
-        for i, (s, e) in enumerate(self.paragraphs):
-            if s <= pos < e or (pos == e and s <= pos):
-                return i
-        return -1
-
 
 def paragraphs(text: str) -> list[Span]:
     """Each non-blank line is a paragraph (scraped news puts one per line), trimmed of surrounding whitespace.

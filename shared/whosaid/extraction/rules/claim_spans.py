@@ -1,4 +1,5 @@
-"""What every finder returns: a `Found` record of offsets, which `whosaid.extraction.rules` turns into a claim.
+"""What every finder returns: a claim's spans as `ClaimSpans` (offsets), which `whosaid.extraction.rules` turns into
+a claim.
 
 Offsets only, no strings: the claim slices the text at the end, so every span is exact by construction.
 """
@@ -11,7 +12,7 @@ from whosaid.extraction.spans import Span
 
 
 @dataclass
-class Found:
+class ClaimSpans:
     content: Span
     speaker: Span | None  # None: a question whose asker the text never names (dropped, but it reserves its span)
     cue: Span
