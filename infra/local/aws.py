@@ -54,7 +54,7 @@ class Backends:
         import boto3
 
         endpoint = self.dynamodb_endpoint if service == "dynamodb" else self.moto_endpoint
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]  # the service is a runtime name, not one literal
             service,
             region_name=REGION,
             endpoint_url=endpoint,

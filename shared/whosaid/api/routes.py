@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -27,6 +27,9 @@ from whosaid.service.articles import MAX_SPEAKER_CHARS, MAX_SPEAKER_QUERY_CHARS
 from whosaid.storage import UploadStatus
 from whosaid.storage.pagination import MAX_TOKEN_CHARS
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1 to 100.")]
 NextToken = Annotated[
     str | None,
@@ -43,7 +46,7 @@ ArticleId = Annotated[
 _ANY_ROUTE = ("validation_error", "internal_error", "configuration_error", "storage_unavailable")
 
 
-def _errors(*codes: str) -> dict[int, Any]:
+def _errors(*codes: str) -> dict[int, OpenAPIResponse]:
     """The documented error responses: one per status among `codes`, with an example of each code."""
     descriptions = {
         400: "Malformed JSON, or an invalid next_token (also: one from another query) or speaker.",
@@ -69,7 +72,7 @@ def _errors(*codes: str) -> dict[int, Any]:
     }
 
 
-def _ok(description: str, model: Any, example: dict[str, Any]) -> dict[str, Any]:
+def _ok(description: str, model: Any, example: dict[str, Any]) -> OpenAPIResponse:
     return {
         "description": description,
         "content": {"application/json": {"model": model, "examples": {"example": example}}},
@@ -102,7 +105,7 @@ def _status_url(article_id: str) -> str:
                     "description": "The article's status URL (the body's status_url), under the stage the request "
                     "came in on.",
                     "schema": {"type": "string"},
-                    "example": examples.STATUS_URL,
+                    "examples": {"status_url": {"value": examples.STATUS_URL}},
                 }
             },
         },
