@@ -8,16 +8,16 @@ The queue carries two kinds of JSON bodies: S3 event notifications (S3's own sha
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from whosaid.errors import InvalidInputError
+from whosaid.storage.queue import EXTRACT_ARTICLE, ExtractArticleMessage  # the service sends what it defines
 
 INCOMING_PREFIX = "incoming/"
-EXTRACT_ARTICLE = "extract_article"
 
 
 class S3ObjectRef(BaseModel):
@@ -43,15 +43,6 @@ class S3ObjectRef(BaseModel):
             "size": self.size,
             "version_id": self.version_id,
         }
-
-
-class ExtractArticleMessage(BaseModel):
-    """Async work the service queued: extract a stored `pending` article."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    type: Literal["extract_article"]
-    article_id: str = Field(min_length=1, max_length=200)
 
 
 class S3TestEvent(BaseModel):
