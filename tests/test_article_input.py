@@ -17,6 +17,7 @@ from whosaid.article_input import article_from_json, validation_message
 from whosaid.cli import main
 from whosaid.errors import InvalidInputError, LLMTimeoutError, WhosaidError
 from whosaid.ingest.documents import article_from_object
+from whosaid.jsonl import json_lines
 from whosaid.models import Article
 from whosaid.service import ArticleService
 from whosaid.service.articles import ArticleNotReadyError, ArticleProcessingError
@@ -128,3 +129,18 @@ def test_an_item_stored_with_a_status_still_reads(
     }
     got = invoke(api_event("GET", f"/articles/{record.article_id}"))
     assert got.status == 200 and got.body["article"]["error"] == {"code": "llm_timeout", "message": "the LLM timed out"}
+
+
+def test_one_jsonl_reader_for_the_batch_and_the_gold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"text": "ok"}\n\n{nope\n')
+    lines = list(json_lines(path))
+    assert [(line.number, line.value) for line in lines] == [(1, {"text": "ok"}), (3, None)]
+    with pytest.raises(InvalidInputError, match=r"^in.jsonl:3: not valid JSON \("):
+        lines[1].parsed("in.jsonl:3")
+    # Not UTF-8: the batch refuses the file (exit 2) as eval does, instead of a traceback or a half-written output.
+    path.write_bytes('{"text": "déclaré"}\n'.encode("latin-1"))
+    assert main(["extract", "--jsonl", str(path), "--extractor", "rules"]) == 2
+    assert f"error: cannot read {path}: it is not UTF-8" in capsys.readouterr().err
+    assert main(["eval", str(path)]) == 2
+    assert "it is not UTF-8" in capsys.readouterr().err

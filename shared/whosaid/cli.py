@@ -16,8 +16,9 @@ from contextlib import contextmanager, nullcontext
 from functools import partial
 from typing import IO, Any
 
-from whosaid.article_input import article_from_json, article_from_text, load_json
+from whosaid.article_input import article_from_json, article_from_text
 from whosaid.errors import ConfigurationError, InvalidInputError, WhosaidError
+from whosaid.jsonl import json_lines
 from whosaid.models import Article, Claim, ExtractionResult, Usage
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -174,22 +175,17 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _extract_batch(args: argparse.Namespace) -> int:
     try:
-        with open(args.jsonl, encoding="utf-8") as handle:
-            lines = handle.readlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _UsageError(f"cannot read {args.jsonl}: {getattr(exc, 'strerror', None) or exc}") from exc
+        numbered = list(json_lines(args.jsonl))  # read before any work: an unreadable file is a usage error
+    except InvalidInputError as exc:
+        raise _UsageError(exc.message) from exc
     extractor = _extractor(args.extractor)
-    numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
     failures = 0
     with _output(args.output) as out:
-        for number, line in _progress(numbered, len(numbered), "extract"):
+        for line in _progress(numbered, len(numbered), "extract"):
             record: dict[str, Any]
-            doc_id: Any = f"line-{number}"
+            doc_id: Any = f"line-{line.number}"
             try:
-                try:
-                    obj = load_json(line)
-                except InvalidInputError as exc:
-                    raise InvalidInputError(f"line {number}: {exc.message}") from exc
+                obj = line.parsed(f"line {line.number}")
                 own_id = _batch_id(obj)
                 doc_id = doc_id if own_id is None else own_id
                 result = extractor.extract(_batch_article(obj))
