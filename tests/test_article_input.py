@@ -16,12 +16,15 @@ from whosaid.api.errors import HTTP_STATUS, PayloadTooLargeError
 from whosaid.article_input import article_from_json, validation_message
 from whosaid.cli import main
 from whosaid.errors import InvalidInputError, LLMTimeoutError, WhosaidError
+from whosaid.ingest import messages
 from whosaid.ingest.documents import article_from_object
+from whosaid.ingest.messages import parse_message
 from whosaid.jsonl import json_lines
 from whosaid.models import Article
 from whosaid.service import ArticleService
 from whosaid.service.articles import ArticleNotReadyError, ArticleProcessingError
 from whosaid.storage import article_id_for_text
+from whosaid.storage.queue import ExtractArticleMessage, WorkQueue
 
 TEXT = "Hazem Qassem said the talks went well."
 
@@ -144,3 +147,25 @@ def test_one_jsonl_reader_for_the_batch_and_the_gold(tmp_path: Path, capsys: pyt
     assert f"error: cannot read {path}: it is not UTF-8" in capsys.readouterr().err
     assert main(["eval", str(path)]) == 2
     assert "it is not UTF-8" in capsys.readouterr().err
+
+
+class _Sqs:
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+
+    def send_message(self, *, QueueUrl: str, MessageBody: str) -> None:  # boto3's argument names
+        self.bodies.append(MessageBody)
+
+
+def test_one_queue_message_model_for_what_the_service_sends_and_the_ingest_reads() -> None:
+    sqs = _Sqs()
+    WorkQueue("https://sqs.example/queue", sqs=sqs).request_extraction("a" * 20)
+    [body] = sqs.bodies
+    assert json.loads(body) == {"type": "extract_article", "article_id": "a" * 20}
+    assert parse_message(body) == ExtractArticleMessage(article_id="a" * 20)
+    assert messages.ExtractArticleMessage is ExtractArticleMessage  # the ingest's is storage's, not a copy
+    with pytest.raises(InvalidInputError) as caught:
+        parse_message(json.dumps({"type": "extract_article", "article_id": ""}))
+    assert (
+        caught.value.message == "malformed extract_article message: article_id: string should have at least 1 character"
+    )

@@ -14,6 +14,7 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from whosaid.article_input import validation_message
 from whosaid.errors import InvalidInputError
 from whosaid.storage.queue import EXTRACT_ARTICLE, ExtractArticleMessage  # the service sends what it defines
 
@@ -66,7 +67,7 @@ def parse_message(body: str) -> IngestMessage:
         try:
             return ExtractArticleMessage.model_validate(payload)
         except ValidationError as exc:
-            raise InvalidInputError(f"malformed {EXTRACT_ARTICLE} message: {exc.errors()[0]['msg']}") from exc
+            raise InvalidInputError(f"malformed {EXTRACT_ARTICLE} message: {validation_message(exc.errors())}") from exc
     if isinstance(payload.get("Records"), list):
         return s3_objects(payload)
     raise InvalidInputError("queue message is neither an S3 notification nor an extract_article request")
