@@ -63,7 +63,8 @@ def test_extract_speakers_prints_only_the_speakers(tmp_path: Path, capsys: pytes
 def test_extract_json_from_stdin_with_metadata(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    payload = {"text": ARTICLE, "metadata": {"title": "Bridge", "url": "https://example.com/a", "source": "Daily"}}
+    # The POST /articles body: metadata at the top level (a nested "metadata" object is refused, as the API does).
+    payload = {"text": ARTICLE, "title": "Bridge", "url": "https://example.com/a", "source": "Daily"}
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(payload)))
     assert main(["extract", "-", "--json"]) == 0  # auto without an LLM configured: the rules
     result = json.loads(capsys.readouterr().out)
@@ -79,7 +80,8 @@ def test_extract_json_from_stdin_with_metadata(
     ("argv_tail", "stdin", "message"),
     [
         (["-"], "   \n", "error: invalid_input: text"),
-        (["-"], '{"title": "no text"}', "error: invalid_input: the object has no 'text' string"),
+        (["-"], '{"title": "no text"}', "error: invalid_input: text: is required"),
+        (["-"], '{"text": "Hi.", "metadata": {}}', "error: invalid_input: metadata: is not an accepted field"),
         (["/no/such/file.txt"], "", "error: cannot read /no/such/file.txt"),
         ([], "", "error: give a PATH"),
     ],

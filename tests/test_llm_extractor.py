@@ -122,7 +122,7 @@ def test_server_errors_until_retries_run_out_raise_unavailable(fake_openai: Fake
     fake_openai.enqueue(*[status(503) for _ in range(5)])
     with pytest.raises(LLMUnavailableError) as caught:
         _extract(settings)
-    assert caught.value.status == 503 and caught.value.code == "llm_unavailable"
+    assert caught.value.code == "llm_unavailable"
     assert "503" in caught.value.message
     assert len(fake_openai.requests) == 3  # one attempt + WHOSAID_LLM_MAX_RETRIES=2
 
@@ -148,7 +148,7 @@ def test_schema_invalid_output_twice_raises_output_error(fake_openai: FakeOpenAI
     fake_openai.enqueue(Behaviour(content=invalid), Behaviour(content=invalid))
     with pytest.raises(LLMOutputError) as caught:
         _extract(settings)
-    assert caught.value.status == 502
+    assert caught.value.code == "llm_bad_output"
     assert "claims.0.content" in caught.value.message and "claims.0.stance" in caught.value.message
     assert len(fake_openai.requests) == 2
     assert "claims.0.content" in fake_openai.requests[1].body["messages"][-1]["content"]
@@ -450,7 +450,7 @@ def test_timeout_raises_llm_timeout(fake_openai: FakeOpenAI, monkeypatch: pytest
     fake_openai.enqueue(ok([QASSEM], delay=2.0))
     with pytest.raises(LLMTimeoutError) as caught:
         _extract(Settings())
-    assert caught.value.status == 504 and "0.3s" in caught.value.message
+    assert caught.value.code == "llm_timeout" and "0.3s" in caught.value.message
 
 
 def test_rejected_key_is_a_configuration_error_that_does_not_leak_it(

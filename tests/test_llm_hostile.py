@@ -72,7 +72,7 @@ def test_an_answer_that_is_not_a_completion_is_bad_output(env: Any, fake_openai:
     fake_openai.default = Behaviour(body=body)
     with pytest.raises(LLMOutputError) as caught:
         _extract()
-    assert (caught.value.code, caught.value.status) == ("llm_bad_output", 502)
+    assert caught.value.code == "llm_bad_output"
     assert caught.value.usage is not None and caught.value.usage.requests == 1  # not retried: it would be the same
 
 
@@ -106,7 +106,7 @@ def test_a_trickling_answer_is_cut_at_the_attempt_limit_not_per_read(env: Any, f
     with pytest.raises(LLMTimeoutError) as caught:
         _extract()
     assert time.monotonic() - started < 2.0
-    assert caught.value.status == 504
+    assert caught.value.code == "llm_timeout"
 
 
 def test_a_retry_after_past_the_deadline_is_not_waited_out(env: Any, fake_openai: FakeOpenAI) -> None:

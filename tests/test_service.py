@@ -88,7 +88,7 @@ def test_unexpected_extractor_crash_is_an_extraction_error(
     fake_extractor.error = ZeroDivisionError("bug")
     with pytest.raises(Exception) as caught:
         article_service.submit(Article(text=TEXT))
-    assert getattr(caught.value, "status", None) == 502 and "bug" not in str(caught.value)
+    assert getattr(caught.value, "code", None) == "extraction_failed" and "bug" not in str(caught.value)
     assert article_service.get_article(article_id_for_text(TEXT)).status == "failed"
 
 
@@ -120,7 +120,7 @@ def test_waiting_duplicate_reports_the_failure_of_the_first(
     with ThreadPoolExecutor(max_workers=3) as pool:
         futures = [pool.submit(article_service.submit, Article(text=TEXT)) for _ in range(3)]
     errors = [f.exception() for f in futures]
-    assert all(getattr(e, "status", None) == 503 for e in errors)
+    assert all(getattr(e, "code", None) == "llm_unavailable" for e in errors)
     assert fake_extractor.calls == 1
 
 

@@ -176,13 +176,13 @@ def test_fail_removes_written_claims_and_records_the_reason(store: ArticleStore)
     assert record is not None
     items = [{"PutRequest": {"Item": item}} for item in _claim_items(record, text, 30)]
     store._batch_write(items, "test")  # as if a completion died after writing some claims
-    error = ArticleError(code="llm_timeout", message="the LLM timed out", status=504)
+    error = ArticleError(code="llm_timeout", message="the LLM timed out")
     assert not store.fail(article_id, error, now="t", lease_id="another-lease")  # not the holder: no effect
     assert len(store.all_claims(article_id)) == 30
     assert store.fail(article_id, error, now="t", lease_id=lease)
     failed = store.get_article(article_id)
     assert failed is not None and failed.status == "failed"
-    assert failed.error is not None and failed.error.code == "llm_timeout" and failed.error.status == 504
+    assert failed.error is not None and failed.error.code == "llm_timeout"
     assert store.all_claims(article_id) == []
 
 
@@ -277,7 +277,7 @@ def test_aws_failure_is_a_storage_error(store: ArticleStore) -> None:
     boto3.client("dynamodb").delete_table(TableName=store.table_name)
     with pytest.raises(StorageError) as caught:
         store.get_article("0" * 20)
-    assert caught.value.status == 503 and "ResourceNotFoundException" in caught.value.message
+    assert caught.value.code == "storage_unavailable" and "ResourceNotFoundException" in caught.value.message
 
 
 # --- the speaker index never shows claims of an incomplete article ------------------------------------------------

@@ -61,7 +61,7 @@ def test_uploads_newest_first_with_their_outcome_and_the_event_file(article_serv
         "size": 10,
         "status": "failed",
         "article_id": None,
-        "error": {"code": "invalid_input", "message": "unsupported file type '.pdf'", "status": 400},
+        "error": {"code": "invalid_input", "message": "unsupported file type '.pdf'"},  # no HTTP status stored
         "created_at": failed["created_at"],
         "updated_at": failed["created_at"],
     }

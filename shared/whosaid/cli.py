@@ -16,13 +16,13 @@ from contextlib import contextmanager, nullcontext
 from functools import partial
 from typing import IO, Any
 
-from pydantic import ValidationError
-
+from whosaid.article_input import article_from_json, article_from_text
 from whosaid.errors import ConfigurationError, InvalidInputError, WhosaidError
+from whosaid.jsonl import json_lines
 from whosaid.models import Article, Claim, ExtractionResult, Usage
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-_ARTICLE_FIELDS = ("title", "url", "source", "published_at", "language")
+_BATCH_ID_FIELDS = ("doc_id", "id")
 _CONTENT_WIDTH = 60
 _ROLE_WIDTH = 60
 
@@ -31,46 +31,28 @@ class _UsageError(Exception):
     """Bad arguments or unreadable input: exit 2."""
 
 
-def _validation_message(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "article"
-        parts.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
-    return "; ".join(parts)
-
-
-def article_from_object(obj: Any) -> Article:
-    """An Article from a JSON object: `text` plus optional metadata at the top level or under `metadata`/`meta`."""
-    if not isinstance(obj, dict):
-        raise InvalidInputError("expected a JSON object with a 'text' field")
-    if not isinstance(obj.get("text"), str):
-        raise InvalidInputError("the object has no 'text' string")
-    fields: dict[str, Any] = {"text": obj["text"]}
-    for container in (obj.get("metadata"), obj.get("meta"), obj):
-        if isinstance(container, dict):
-            for name in _ARTICLE_FIELDS:
-                if container.get(name) not in (None, "") and name not in fields:
-                    fields[name] = container[name]
-    try:
-        return Article(**fields)
-    except ValidationError as exc:
-        raise InvalidInputError(_validation_message(exc)) from exc
-
-
 def article_from_input(raw: str) -> Article:
-    """Plain text, or a JSON object with a `text` field."""
-    stripped = raw.strip()
-    if stripped.startswith("{"):
+    """A JSON object (the POST /articles body: whosaid.article_input's rules), else plain text."""
+    if raw.strip().startswith("{"):
         try:
-            obj = json.loads(stripped)
-        except json.JSONDecodeError:
+            obj = json.loads(raw)
+        except (ValueError, RecursionError):
             obj = None  # text that happens to start with a brace
         if obj is not None:
-            return article_from_object(obj)
-    try:
-        return Article(text=raw)
-    except ValidationError as exc:
-        raise InvalidInputError(_validation_message(exc)) from exc
+            return article_from_json(obj)
+    return article_from_text(raw)
+
+
+def _batch_id(obj: Any) -> Any:
+    """A JSON-lines record's own `doc_id` or `id` (None without one): it names the output line."""
+    return obj.get("doc_id", obj.get("id")) if isinstance(obj, dict) else None
+
+
+def _batch_article(obj: Any) -> Article:
+    """A JSON-lines record's article: the POST /articles body, its `doc_id` or `id` set aside (not article fields)."""
+    if isinstance(obj, dict):
+        obj = {name: value for name, value in obj.items() if name not in _BATCH_ID_FIELDS}
+    return article_from_json(obj)
 
 
 def _read(path: str) -> str:
@@ -193,25 +175,20 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _extract_batch(args: argparse.Namespace) -> int:
     try:
-        with open(args.jsonl, encoding="utf-8") as handle:
-            lines = handle.readlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _UsageError(f"cannot read {args.jsonl}: {getattr(exc, 'strerror', None) or exc}") from exc
+        numbered = list(json_lines(args.jsonl))  # read before any work: an unreadable file is a usage error
+    except InvalidInputError as exc:
+        raise _UsageError(exc.message) from exc
     extractor = _extractor(args.extractor)
-    numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
     failures = 0
     with _output(args.output) as out:
-        for number, line in _progress(numbered, len(numbered), "extract"):
+        for line in _progress(numbered, len(numbered), "extract"):
             record: dict[str, Any]
-            doc_id: Any = f"line-{number}"
+            doc_id: Any = f"line-{line.number}"
             try:
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InvalidInputError(f"line {number}: not valid JSON ({exc.msg})") from exc
-                if isinstance(obj, dict):
-                    doc_id = obj.get("doc_id", obj.get("id", doc_id))
-                result = extractor.extract(article_from_object(obj))
+                obj = line.parsed(f"line {line.number}")
+                own_id = _batch_id(obj)
+                doc_id = doc_id if own_id is None else own_id
+                result = extractor.extract(_batch_article(obj))
                 record = {"id": doc_id, **result.model_dump(mode="json")}
             except WhosaidError as exc:
                 failures += 1

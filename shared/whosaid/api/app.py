@@ -3,17 +3,16 @@
 Status codes: malformed JSON 400 (invalid_json); a well-formed request that breaks the schema (wrong types, blank
 text, bad dates or URLs, unknown fields, out-of-range limit, bad mode or speaker type, over-long q) 422
 (validation_error); a bad next_token (or one from another query) or speaker 400 (invalid_input /
-invalid_next_token); unknown article 404; oversized body 413; whosaid errors
-their own .status (LLM 502/503/504, storage 503); anything unexpected 500 with a generic message (the stack trace
-goes to the log only). An unknown route or method never reaches the function: API Gateway answers 403
-MISSING_AUTHENTICATION_TOKEN itself (and `make run` does too).
+invalid_next_token); unknown article 404; oversized body 413; whosaid errors the status
+api/errors.py's HTTP_STATUS gives their code (LLM 502/503/504, storage 503); anything unexpected 500 with a
+generic message (the stack trace goes to the log only). An unknown route or method never reaches the function:
+API Gateway answers 403 MISSING_AUTHENTICATION_TOKEN itself (and `make run` does too).
 """
 
 from __future__ import annotations
 
 import binascii
 import json
-from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -25,8 +24,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from whosaid import __version__
-from whosaid.api.errors import check_body_size, error_response, validation_message
+from whosaid.api.errors import check_body_size, coded_response, error_response, http_status
 from whosaid.api.openapi import openapi_json, server_url, swagger_html
+from whosaid.article_input import validation_message
 from whosaid.config import Settings, get_settings
 from whosaid.errors import WhosaidError
 from whosaid.observability import logger
@@ -120,13 +120,12 @@ def _validation_error(exc: RequestValidationError) -> Response:
         return _unsupported_media_type()
     if any(error.get("type") == "json_invalid" for error in errors):
         detail = next((e.get("ctx", {}).get("error") for e in errors if e.get("type") == "json_invalid"), None)
-        return error_response(
-            HTTPStatus.BAD_REQUEST,
+        return coded_response(
             "invalid_json",
             f"request body is not valid JSON ({detail or 'parse error'}): send an object like "
             '{"text": "...", "title": "..."}',
         )
-    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", validation_message(errors))
+    return coded_response("validation_error", validation_message(errors))
 
 
 @app.exception_handler(RequestUnsupportedContentType)
@@ -135,11 +134,7 @@ def _unsupported_content_type(exc: RequestUnsupportedContentType) -> Response:
 
 
 def _unsupported_media_type() -> Response:
-    return error_response(
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        "send the article as JSON with Content-Type: application/json",
-    )
+    return coded_response("unsupported_media_type", "send the article as JSON with Content-Type: application/json")
 
 
 @app.exception_handler([UnicodeDecodeError, binascii.Error])
@@ -149,8 +144,7 @@ def _undecodable_body(exc: Exception) -> Response:
     try:
         app.current_event.decoded_body  # noqa: B018  (the property is what fails; only then is it the client's fault)
     except (UnicodeDecodeError, binascii.Error):
-        return error_response(
-            HTTPStatus.BAD_REQUEST,
+        return coded_response(
             "invalid_json",
             "request body is not valid JSON: it must be UTF-8 encoded text; send an object like "
             '{"text": "...", "title": "..."}',
@@ -160,16 +154,17 @@ def _undecodable_body(exc: Exception) -> Response:
 
 @app.exception_handler(WhosaidError)
 def _whosaid_error(exc: WhosaidError) -> Response:
-    if exc.status >= 500:
-        logger.warning("request failed", extra={"error_code": exc.code, "status": exc.status})
-    return error_response(exc.status, exc.code, exc.message)
+    status = http_status(exc.code)
+    if status >= 500:
+        logger.warning("request failed", extra={"error_code": exc.code, "status": status})
+    return error_response(status, exc.code, exc.message)
 
 
 @app.not_found
 def _no_such_route(exc: RouteNotFoundError) -> Response:
     """Only a fallback: API Gateway routes just the template's resources and methods here, and answers any other
     itself. Should one arrive anyway (a direct invoke, a template route without a handler), the same answer."""
-    return error_response(HTTPStatus.FORBIDDEN, "MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
+    return coded_response("MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token")
 
 
 @app.exception_handler(Exception)
@@ -179,4 +174,4 @@ def _unexpected(exc: Exception) -> Response:
         # multipart/form-data without a boundary): the client's content type is the problem.
         return _unsupported_media_type()
     logger.exception("unhandled error")  # the stack trace is logged, never returned
-    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error; try again later")
+    return coded_response("internal_error", "internal error; try again later")

@@ -2,12 +2,15 @@
 
 The result is the rules extractor's output for ARTICLE_TEXT as POST /articles returned it (ids are the real content
 hashes, offsets index ARTICLE_TEXT; tests/test_openapi.py checks both), and each error is a real code with the
-message the API gives. Plain data, no imports: the API's cold start pays only for these literals.
+message the API gives, with the status api/errors.py's table gives its code. Plain data and that one import (which
+the API has loaded anyway): the API's cold start pays only for these literals.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from whosaid.api.errors import http_status
 
 ARTICLE_TEXT = (
     "Riverside council approves flood barrier\n\n"
@@ -197,7 +200,6 @@ UPLOAD_PAGE = _example(
                     "code": "invalid_input",
                     "message": "unsupported file type '.pdf' for 'incoming/report.pdf': upload .htm, "
                     ".html, .json, .txt",
-                    "status": 400,
                 },
                 "created_at": "2026-12-01T15:04:05.123456Z",
                 "updated_at": "2026-12-01T15:04:05.123456Z",
@@ -220,54 +222,44 @@ UPLOAD_PAGE = _example(
     },
 )
 
-# code -> (status, a message the API really gives with that code).
-ERRORS: dict[str, tuple[int, str]] = {
+# code -> a message the API really gives with that code.
+ERROR_MESSAGES: dict[str, str] = {
     "invalid_json": (
-        400,
         "request body is not valid JSON (Expecting ',' delimiter): send an object like "
-        '{"text": "...", "title": "..."}',
+        '{"text": "...", "title": "..."}'
     ),
-    "invalid_next_token": (
-        400,
-        "next_token is invalid: pass the next_token of the previous page unchanged, or omit it",
-    ),
-    "invalid_input": (
-        400,
-        "speaker must not be blank: give a name as displayed, e.g. Hazem%20Qassem, or a speaker_id",
-    ),
-    "not_found": (404, "no article with id '0123456789abcdef0123'"),
+    "invalid_next_token": ("next_token is invalid: pass the next_token of the previous page unchanged, or omit it"),
+    "invalid_input": ("speaker must not be blank: give a name as displayed, e.g. Hazem%20Qassem, or a speaker_id"),
+    "not_found": "no article with id '0123456789abcdef0123'",
     "article_not_complete": (
-        409,
         f"article {ARTICLE_ID} is pending; its claims are available once GET /articles/{ARTICLE_ID} shows status "
-        "complete",
+        "complete"
     ),
     "article_processing": (
-        409,
         f"article {ARTICLE_ID} is being processed; delete it once GET /articles/{ARTICLE_ID} shows status complete "
-        "or failed",
+        "or failed"
     ),
     "payload_too_large": (
-        413,
         "request body is 2,097,164 bytes; the limit is 2,097,152 bytes (an article's text may have at most "
-        "100,000 characters)",
+        "100,000 characters)"
     ),
-    "unsupported_media_type": (415, "send the article as JSON with Content-Type: application/json"),
+    "unsupported_media_type": "send the article as JSON with Content-Type: application/json",
     "validation_error": (
-        422,
         "language: string should match pattern '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$' (expected: BCP 47 language "
-        "tag, e.g. 'en' or 'en-GB')",
+        "tag, e.g. 'en' or 'en-GB')"
     ),
-    "internal_error": (500, "internal error; try again later"),
-    "configuration_error": (500, "WHOSAID_QUEUE_URL is not set, so articles cannot be extracted asynchronously"),
-    "extraction_failed": (502, "extraction failed unexpectedly; try again later"),
-    "llm_bad_output": (502, "The model's answer was blocked by the endpoint's content filter."),
-    "llm_unavailable": (503, "The LLM endpoint kept rate-limiting requests (HTTP 429)."),
+    "internal_error": "internal error; try again later",
+    "configuration_error": "WHOSAID_QUEUE_URL is not set, so articles cannot be extracted asynchronously",
+    "extraction_failed": "extraction failed unexpectedly; try again later",
+    "llm_bad_output": "The model's answer was blocked by the endpoint's content filter.",
+    "llm_unavailable": "The LLM endpoint kept rate-limiting requests (HTTP 429).",
     "storage_unavailable": (
-        503,
-        "storage is unavailable: reading the article failed (ProvisionedThroughputExceededException); try again later",
+        "storage is unavailable: reading the article failed (ProvisionedThroughputExceededException); try again later"
     ),
-    "llm_timeout": (504, "The LLM endpoint did not finish its answer in time."),
+    "llm_timeout": "The LLM endpoint did not finish its answer in time.",
 }
+# code -> (status, message): the status is the one the API answers with (api/errors.py's table), never restated here.
+ERRORS: dict[str, tuple[int, str]] = {code: (http_status(code), message) for code, message in ERROR_MESSAGES.items()}
 
 
 def error_examples(status: int, codes: tuple[str, ...]) -> dict[str, dict[str, Any]]:

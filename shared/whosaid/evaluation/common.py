@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from whosaid.errors import InvalidInputError
+from whosaid.jsonl import json_lines
 from whosaid.models import Claim
 
 Span = tuple[int, int]
@@ -90,21 +90,11 @@ def limited(
 
 def read_gold(path: str | Path) -> Iterator[dict[str, Any]]:
     """Yield the annotated articles of a JSON-lines file; a bad line is an input error naming its line."""
-    try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below, streamed line by line
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                doc = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInputError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
-                raise InvalidInputError(f"{path}:{number}: expected an object with a 'text' string")
-            yield doc
+    for line in json_lines(path):
+        doc = line.parsed(f"{path}:{line.number}")
+        if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
+            raise InvalidInputError(f"{path}:{line.number}: expected an object with a 'text' string")
+        yield doc
 
 
 def intersection(a: Span, b: Span) -> int:

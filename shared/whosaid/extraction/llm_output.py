@@ -114,7 +114,9 @@ def _is_count(value: Any) -> TypeGuard[int]:
 
 
 def _problems(error: ValidationError) -> list[str]:
-    """Each validation error as "where: what" (no input values echoed)."""
+    """Each validation error as "where: what" (no input values echoed). Not whosaid.article_input's formatter on
+    purpose: this one is read by the model in the re-ask, so it names paths in the model's own reply (claims.0.stance)
+    with pydantic's words, where that one tells a user which article field to fix."""
     return [
         f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}"
         for item in error.errors(include_url=False, include_input=False)

@@ -1,5 +1,6 @@
-"""Uploaded S3 objects to Articles: `.txt` is the text, `.json` is the POST /articles body, `.html` is a web page
-whose main text trafilatura extracts (navigation, footers and other page furniture dropped).
+"""Uploaded S3 objects to Articles: `.txt` is the text, `.json` is the POST /articles body (mapped and refused by
+whosaid.article_input's rules, as the API and the CLI do), `.html` is a web page whose main text trafilatura extracts
+(navigation, footers and other page furniture dropped).
 
 For HTML the stored article text is the extracted text, so claim offsets refer to it, not to the markup.
 Anything that cannot become an article raises InvalidInputError: retrying will not fix the object.
@@ -12,6 +13,7 @@ from typing import Any
 
 from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
 
+from whosaid.article_input import article_from_json, load_json
 from whosaid.errors import InvalidInputError
 from whosaid.models import Article
 
@@ -69,9 +71,9 @@ def _decode_utf8(key: str, body: bytes) -> str:
 
 def _article_from_json(key: str, body: bytes) -> Article:
     try:
-        return Article.model_validate_json(body)
-    except ValidationError as exc:
-        raise InvalidInputError(f"{key!r} is not a valid article: {_summarize(exc)}") from exc
+        return article_from_json(load_json(body))
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{key!r} is not a valid article: {exc.message}") from exc
 
 
 def _article_from_html(key: str, html: str) -> Article:
@@ -109,9 +111,9 @@ def _article_from_html(key: str, html: str) -> Article:
 
 def _validated_article(key: str, fields: dict[str, Any]) -> Article:
     try:
-        return Article.model_validate(fields)
-    except ValidationError as exc:
-        raise InvalidInputError(f"{key!r} is not a valid article: {_summarize(exc)}") from exc
+        return article_from_json(fields)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{key!r} is not a valid article: {exc.message}") from exc
 
 
 def _is_http_url(value: str) -> bool:
@@ -120,14 +122,6 @@ def _is_http_url(value: str) -> bool:
     except ValidationError:
         return False
     return True
-
-
-def _summarize(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors(include_url=False, include_input=False)[:5]:
-        location = ".".join(str(part) for part in error["loc"]) or "body"
-        parts.append(f"{location}: {error['msg']}")
-    return "; ".join(parts)
 
 
 __all__ = [

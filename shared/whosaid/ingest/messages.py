@@ -8,16 +8,17 @@ The queue carries two kinds of JSON bodies: S3 event notifications (S3's own sha
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from whosaid.article_input import validation_message
 from whosaid.errors import InvalidInputError
+from whosaid.storage.queue import EXTRACT_ARTICLE, ExtractArticleMessage  # the service sends what it defines
 
 INCOMING_PREFIX = "incoming/"
-EXTRACT_ARTICLE = "extract_article"
 
 
 class S3ObjectRef(BaseModel):
@@ -45,15 +46,6 @@ class S3ObjectRef(BaseModel):
         }
 
 
-class ExtractArticleMessage(BaseModel):
-    """Async work the service queued: extract a stored `pending` article."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    type: Literal["extract_article"]
-    article_id: str = Field(min_length=1, max_length=200)
-
-
 class S3TestEvent(BaseModel):
     """S3's `s3:TestEvent`, sent once when a bucket notification is configured: nothing to do."""
 
@@ -75,7 +67,7 @@ def parse_message(body: str) -> IngestMessage:
         try:
             return ExtractArticleMessage.model_validate(payload)
         except ValidationError as exc:
-            raise InvalidInputError(f"malformed {EXTRACT_ARTICLE} message: {exc.errors()[0]['msg']}") from exc
+            raise InvalidInputError(f"malformed {EXTRACT_ARTICLE} message: {validation_message(exc.errors())}") from exc
     if isinstance(payload.get("Records"), list):
         return s3_objects(payload)
     raise InvalidInputError("queue message is neither an S3 notification nor an extract_article request")

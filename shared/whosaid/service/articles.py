@@ -93,14 +93,12 @@ class ArticleNotReadyError(WhosaidError):
     """The article's claims were asked for while it is pending or failed."""
 
     code = "article_not_complete"
-    status = 409
 
 
 class ArticleProcessingError(WhosaidError):
     """The article cannot be deleted while it is being extracted (or queued for extraction)."""
 
     code = "article_processing"
-    status = 409
 
 
 CONFIGURATION_MESSAGE = "the service is misconfigured; the details are in its logs for the operator"
@@ -371,11 +369,11 @@ class ArticleService:
         """Record the failure (with the attempt's usage, if known) on the article; the error to raise."""
         error = public_error(exc)
         metrics.add_metric(name="ExtractionFailures", unit=MetricUnit.Count, value=1)
-        logger.warning("article failed", extra={"error_code": error.code, "error_status": error.status})
+        logger.warning("article failed", extra={"error_code": error.code})
         try:
             self.store.fail(
                 article_id,
-                ArticleError(code=error.code, message=error.message, status=error.status),
+                ArticleError(code=error.code, message=error.message),
                 now=utc_timestamp(),
                 lease_id=lease_id,
                 usage=error.usage,
@@ -392,7 +390,7 @@ class ArticleService:
             if record.status == "complete":
                 return self._existing(record)
             if record.status == "failed" and record.error is not None:
-                raise WhosaidError(record.error.message, code=record.error.code, status=record.error.status)
+                raise WhosaidError(record.error.message, code=record.error.code)
             if time.monotonic() >= deadline:
                 return SubmitOutcome("accepted", record)
             self._sleep(self.poll_seconds)
@@ -470,7 +468,7 @@ class ArticleService:
             status=status,
             now=utc_timestamp(),
             article_id=article_id,
-            error=ArticleError(code=shown.code, message=shown.message, status=shown.status) if shown else None,
+            error=ArticleError(code=shown.code, message=shown.message) if shown else None,
         )
 
     def list_uploads(

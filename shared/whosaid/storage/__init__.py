@@ -5,7 +5,7 @@ from whosaid.storage.articles import ArticleBusy, ArticleStateConflict, ArticleS
 from whosaid.storage.directory import search_words
 from whosaid.storage.keys import article_id_for_text, is_article_id, is_speaker_id, speaker_key
 from whosaid.storage.pagination import TokenCodec, codec_secret
-from whosaid.storage.queue import EXTRACT_ARTICLE, WorkQueue
+from whosaid.storage.queue import EXTRACT_ARTICLE, ExtractArticleMessage, WorkQueue
 from whosaid.storage.records import (
     ArticleError,
     ArticleRecord,
@@ -30,6 +30,7 @@ __all__ = [
     "ArticleStatus",
     "ArticleStore",
     "ClaimRecord",
+    "ExtractArticleMessage",
     "Page",
     "SpeakerEntry",
     "TokenCodec",

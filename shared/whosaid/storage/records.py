@@ -17,11 +17,13 @@ T = TypeVar("T")
 
 
 class ArticleError(BaseModel):
-    """Why extraction of an article failed."""
+    """Why extraction of an article (or an upload) failed: the error's code and message, never an HTTP status."""
+
+    # Items stored before the status left the record still carry "status": ignored, not an error.
+    model_config = ConfigDict(extra="ignore")
 
     code: str = Field(description="Machine-readable error code, e.g. llm_unavailable.")
     message: str = Field(description="What went wrong.")
-    status: int = Field(default=502, description="HTTP status the failure maps to.")
 
 
 class ArticleRecord(BaseModel):
