@@ -24,6 +24,7 @@ from tests.service_support import api_event, invoke
 from whosaid.errors import InvalidInputError
 from whosaid.ingest.documents import MAX_OBJECT_BYTES, article_from_object
 from whosaid.ingest.messages import S3TestEvent, parse_message
+from whosaid.models import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -341,21 +342,20 @@ def test_async_extract_message_completes_a_pending_article(stack: IngestStack) -
     assert article.claim_count > 0
 
 
-def test_upload_above_the_async_threshold_is_finished_by_the_queued_extraction(stack: IngestStack) -> None:
+def test_upload_above_the_async_threshold_is_extracted_in_place(stack: IngestStack) -> None:
+    # The ingest function is the asynchronous path already: a long upload is extracted by the delivery that brought
+    # it, not queued again for this same function to run a second time.
     long_text = "\n\n".join([SEED_TEXT] * 4)  # above WHOSAID_ASYNC_THRESHOLD_CHARS (20,000 in the template)
     assert len(long_text) > int(stack.env["WHOSAID_ASYNC_THRESHOLD_CHARS"])
     stack.upload("incoming/long.txt", long_text.encode())
 
     assert stack.drain() == {"batchItemFailures": []}
-    [pending] = stack.articles()
-    assert pending.status == "pending"
-
-    # The service queued an extract_article message on the same queue; the next delivery completes the article.
-    assert stack.drain() == {"batchItemFailures": []}
-    article = stack.service().get_article(pending.article_id)
+    [article] = stack.articles()
     assert article.status == "complete"
-    assert article.text == long_text
+    assert stack.service().get_article(article.article_id).text == long_text
     assert article.origin is not None and article.origin["key"] == "incoming/long.txt"
+    assert stack.receive() == []  # no extract_article message: nothing was queued again
+    assert [u.status for u in stack.service().list_uploads().items] == ["complete"]
 
 
 def test_async_extract_message_for_a_deleted_article_is_acknowledged(stack: IngestStack) -> None:
@@ -601,7 +601,12 @@ def test_backoff_grows_with_each_delivery_and_the_dead_letter_queue_ends_it(
 
 
 def test_a_queued_upload_is_pending_then_follows_its_article(stack: IngestStack) -> None:
-    long_text = "\n\n".join([SEED_TEXT] * 4)  # above the async threshold: queued
+    # The same text was POSTed async just before: the upload finds its article queued for the worker, waits no
+    # longer than the service waits for a concurrent duplicate, and is recorded pending until that article completes.
+    long_text = "\n\n".join([SEED_TEXT] * 4)
+    stack.service().wait_seconds = 0
+    queued = stack.service().submit(Article(text=long_text), mode="async")
+    [extract] = [m for m in stack.receive() if "extract_article" in m["Body"]]  # in flight: the worker has it
     stack.upload("incoming/long.txt", long_text.encode())
 
     assert stack.drain() == {"batchItemFailures": []}
@@ -610,10 +615,10 @@ def test_a_queued_upload_is_pending_then_follows_its_article(stack: IngestStack)
     assert [u["key"] for u in stack.uploads(status="pending").body["uploads"]] == ["incoming/long.txt"]
     assert stack.uploads(status="complete").body["uploads"] == []
 
-    assert stack.drain() == {"batchItemFailures": []}  # the queued extract_article message
+    assert stack.invoke(stack.event_from([extract])) == {"batchItemFailures": []}  # the worker extracts it
 
     [upload] = stack.uploads().body["uploads"]
-    assert upload["status"] == "complete"
+    assert upload["status"] == "complete" and upload["article_id"] == queued.article.article_id
     assert [u["key"] for u in stack.uploads(status="complete").body["uploads"]] == ["incoming/long.txt"]
     assert stack.uploads(status="pending").body["uploads"] == []
 

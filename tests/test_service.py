@@ -156,10 +156,19 @@ def test_async_submission_queues_then_process_pending_completes(
         article_service.process_pending("0" * 20)
 
 
-def test_long_articles_go_async_automatically(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+def test_long_articles_go_async_through_the_api(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+    # The route picks the mode by length; the service obeys the mode it is given (the ingest function's sync).
     article_service.async_threshold_chars = 50
-    assert article_service.submit(Article(text=TEXT)).status == "accepted"
+    assert invoke(api_event("POST", "/articles", body={"text": TEXT})).status == 202
     assert len(queue_messages(aws_env)) == 1
+
+
+def test_submit_obeys_its_mode_whatever_the_length(
+    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
+) -> None:
+    article_service.async_threshold_chars = 50
+    assert article_service.submit(Article(text=TEXT), mode="sync").status == "created"
+    assert fake_extractor.calls == 1 and queue_messages(aws_env) == []
 
 
 def test_queue_failure_marks_the_article_failed(article_service: ArticleService) -> None:
@@ -348,8 +357,7 @@ def test_pending_article_whose_body_is_gone_is_marked_failed(
     article_service: ArticleService, aws_env: dict[str, str]
 ) -> None:
     text = "Ann Lee said it. " + "𝒜" * 90_000  # body in S3
-    article_service.async_threshold_chars = 50
-    accepted = article_service.submit(Article(text=text))
+    accepted = article_service.submit(Article(text=text), mode="async")
     assert accepted.status == "accepted"
     [key] = bucket_keys(aws_env)
     boto3.client("s3").delete_object(Bucket=aws_env["WHOSAID_BUCKET_NAME"], Key=key)

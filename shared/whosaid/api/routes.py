@@ -136,6 +136,8 @@ def post_article(
     ] = "sync",
 ) -> Response[ArticleWithClaimsResponse | AcceptedResponse]:
     service = get_article_service()
+    if len(article.text) > service.async_threshold_chars:
+        mode = "async"  # too long to extract within API Gateway's 29 s: the queue's worker extracts it
     # Over before the function is: the article is stored failed (llm_timeout) rather than left pending.
     outcome = service.submit(article, mode=mode, deadline=service.deadline_for(app.lambda_context))
     if outcome.status == "accepted":

@@ -224,8 +224,8 @@ class Ingestor:
                 return self._recorded(upload_id, ref, "gone")
             article = article_from_object(ref.key, body)
             article_id = article_id_for_text(article.text)
-            # Synchronous: this is already the asynchronous path (the service still queues articles above its
-            # async threshold, which this function then picks up as an extract_article message).
+            # Extracted here, whatever its length: this is already the asynchronous path (queueing a long article
+            # again would only run this function a second time for it).
             outcome = self.service.submit(
                 article, origin=ref.origin(), mode="sync", deadline=self.service.deadline_for(self._context)
             )
@@ -238,7 +238,7 @@ class Ingestor:
         article_id = outcome.article.article_id
         logger.info("object ingested", extra={"article_id": article_id, "status": outcome.status})
         metrics.add_metric(name="ArticlesIngested", unit=MetricUnit.Count, value=1)
-        # complete (extracted now, or the same text before), or pending: queued, above the async threshold.
+        # complete (extracted now, or the same text before), or pending: a concurrent submission is extracting it.
         return self._recorded(upload_id, ref, outcome.article.status, article_id=article_id)
 
     def _recorded(

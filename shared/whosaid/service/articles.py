@@ -50,6 +50,7 @@ from whosaid.storage import (
     ArticleStateConflict,
     ArticleStore,
     ClaimRecord,
+    Held,
     Page,
     SpeakerEntry,
     TokenCodec,
@@ -253,8 +254,10 @@ class ArticleService:
         mode: SubmitMode = "sync",
         deadline: Deadline | None = None,
     ) -> SubmitOutcome:
-        """Extract and store an article once, the extraction over by `deadline` (else marked failed, llm_timeout).
-        Large articles, and mode="async", go through the queue."""
+        """Extract and store an article once: mode="sync" now, the extraction over by `deadline` (else marked
+        failed, llm_timeout); mode="async" through the queue. The caller picks the mode (the API route sends
+        articles above `async_threshold_chars` async; the ingest function, already asynchronous, extracts in place).
+        The outcome is built from what was written, not read back."""
         try:
             return self._submit(article, origin=origin, mode=mode, deadline=deadline)
         except ConfigurationError as exc:
@@ -263,35 +266,34 @@ class ArticleService:
     def _submit(
         self, article: Article, *, origin: dict[str, object] | None, mode: SubmitMode, deadline: Deadline | None
     ) -> SubmitOutcome:
-        if mode == "sync" and len(article.text) > self.async_threshold_chars:
-            mode = "async"
         article_id = article_id_for_text(article.text)
         logger.append_keys(article_id=article_id)
         lease = ASYNC_LEASE_SECONDS if mode == "async" else RUN_LEASE_SECONDS
         queued = mode == "async"
-        record = self.store.get_article(article_id)
-        if record is None:
-            lease_id = self.store.create_pending(
-                article, article_id, now=utc_timestamp(), lease_seconds=lease, origin=origin, queued=queued
-            )
-            if lease_id:
-                return self._run(article, article_id, mode, lease_id, deadline)
-            record = self.store.get_article(article_id)  # lost the race to a concurrent submission
-            if record is None:
-                raise StorageError(f"article {article_id} could not be stored; try again")
+        created = self.store.create(
+            article, article_id, now=utc_timestamp(), lease_seconds=lease, origin=origin, queued=queued
+        )
+        if isinstance(created, Held):
+            return self._run(article, created, mode, deadline)
+        # Stored before (the same text): the text is the one submitted, so it need not be read back.
+        record = created.model_copy(update={"text": article.text})
         if record.status == "complete":
             return self._existing(record)
         # Failed, or its worker died: take it over.
-        lease_id = self.store.acquire(article_id, now=utc_timestamp(), lease_seconds=lease, queued=queued)
-        if lease_id:
-            return self._run(article, article_id, mode, lease_id, deadline)
+        taken = self.store.take(article_id, now=utc_timestamp(), lease_seconds=lease, queued=queued)
+        if isinstance(taken, Held):
+            return self._run(article, taken, mode, deadline)
+        if taken is None:  # deleted since
+            raise StorageError(f"article {article_id} could not be stored; try again")
+        if taken.status == "complete":  # completed meanwhile
+            return self._existing(taken.model_copy(update={"text": article.text}))
         if mode == "async":
-            return SubmitOutcome("accepted", record)
+            return SubmitOutcome("accepted", taken)
         return self._wait_for(article_id)
 
     @tracer.capture_method(capture_response=False)
     def process_pending(self, article_id: str, *, deadline: Deadline | None = None) -> SubmitOutcome:
-        """Extract an article stored pending (an async POST or a large article); idempotent under redelivery."""
+        """Extract an article stored pending (an async POST); idempotent under redelivery."""
         logger.append_keys(article_id=article_id)
         try:
             return self._process_pending(article_id, deadline)
@@ -299,40 +301,45 @@ class ArticleService:
             raise public_error(exc) from exc
 
     def _process_pending(self, article_id: str, deadline: Deadline | None) -> SubmitOutcome:
-        record = self._require(article_id)
-        if record.status == "complete":
-            return self._existing(record)
-        lease_id = self.store.acquire(article_id, now=utc_timestamp(), lease_seconds=RUN_LEASE_SECONDS, from_queue=True)
-        if not lease_id:
-            record = self._require(article_id)
-            if record.status == "complete":
-                return self._existing(record)
+        # Taken in one call: the update returns the article it took (text included), or the one it could not take.
+        taken = (
+            self.store.take(
+                article_id, now=utc_timestamp(), lease_seconds=RUN_LEASE_SECONDS, from_queue=True, with_text=True
+            )
+            if is_article_id(article_id)
+            else None
+        )
+        if taken is None:
+            raise _not_found(article_id)
+        if not isinstance(taken, Held):
+            if taken.status == "complete":
+                return self._existing(taken)
             raise StorageError(f"article {article_id} could not be claimed for extraction; it will be retried")
         try:
-            article = _article_from_record(record, self.store.get_text(article_id))
+            if taken.article.text is None:
+                raise StorageError(f"the body of article {article_id} is missing from storage")
+            article = _article_from_record(taken.article, taken.article.text)
         except WhosaidError as exc:
             # e.g. its body is gone: the article is marked failed, not left pending with nobody to extract it
-            _reraise(self._mark_failed(article_id, lease_id, exc), exc)
-        return self._extract_and_store(article, article_id, lease_id, deadline)
+            _reraise(self._mark_failed(article_id, taken.lease_id, exc), exc)
+        return self._extract_and_store(article, taken, deadline)
 
-    def _run(
-        self, article: Article, article_id: str, mode: SubmitMode, lease_id: str, deadline: Deadline | None
-    ) -> SubmitOutcome:
+    def _run(self, article: Article, held: Held, mode: SubmitMode, deadline: Deadline | None) -> SubmitOutcome:
         if mode == "sync":
-            return self._extract_and_store(article, article_id, lease_id, deadline)
+            return self._extract_and_store(article, held, deadline)
+        article_id = held.article.article_id
         try:
             self.queue.request_extraction(article_id)
         except WhosaidError as exc:
-            _reraise(self._mark_failed(article_id, lease_id, exc), exc)
+            _reraise(self._mark_failed(article_id, held.lease_id, exc), exc)
         metrics.add_metric(name="ArticlesQueued", unit=MetricUnit.Count, value=1)
-        return SubmitOutcome("accepted", self._require(article_id))
+        # As a status read shows it (lists and status reads carry no text).
+        return SubmitOutcome("accepted", held.article.model_copy(update={"text": None}))
 
-    def _extract_and_store(
-        self, article: Article, article_id: str, lease_id: str, deadline: Deadline | None
-    ) -> SubmitOutcome:
+    def _extract_and_store(self, article: Article, held: Held, deadline: Deadline | None) -> SubmitOutcome:
+        article_id, lease_id = held.article.article_id, held.lease_id
         started = time.perf_counter()
         try:
-            record = self._require(article_id)
             result = self._extractor_factory().extract(article, deadline=deadline or self.deadline_for(None))
         except WhosaidError as exc:
             _count_llm_tokens(exc.usage)  # a failed extraction's attempts were paid for too
@@ -346,12 +353,12 @@ class ArticleService:
         )
         _count_llm_tokens(result.usage)
         try:
-            self.store.complete(record, result, now=utc_timestamp(), lease_id=lease_id)
+            stored, claims = self.store.complete(held.article, result, now=utc_timestamp(), lease_id=lease_id)
         except ArticleStateConflict:
             # It was deleted, or taken over after our lease lapsed: what is stored now is someone else's outcome.
             current = self._require(article_id)
             if current.status == "complete":
-                return self._existing(current)
+                return self._existing(current.model_copy(update={"text": article.text}))
             if current.status == "pending":
                 # Another attempt holds it now and is storing its own outcome: wait for that, as a duplicate would.
                 return self._wait_for(article_id)
@@ -362,8 +369,7 @@ class ArticleService:
         metrics.add_metric(name="ArticlesExtracted", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="ClaimsExtracted", unit=MetricUnit.Count, value=len(result.claims))
         logger.info("article extracted", extra={"claims": len(result.claims), "extractor": result.usage.extractor})
-        stored = self._require(article_id, with_text=True)
-        return SubmitOutcome("created", stored, self.store.all_claims(article_id))
+        return SubmitOutcome("created", stored.model_copy(update={"text": article.text}), claims)
 
     def _mark_failed(self, article_id: str, lease_id: str, exc: WhosaidError) -> WhosaidError:
         """Record the failure (with the attempt's usage, if known) on the article; the error to raise."""
@@ -396,14 +402,16 @@ class ArticleService:
             self._sleep(self.poll_seconds)
 
     def _existing(self, record: ArticleRecord) -> SubmitOutcome:
+        """A complete article's outcome: `record` as read, with its text (read when the caller has none)."""
         metrics.add_metric(name="DuplicateSubmissions", unit=MetricUnit.Count, value=1)
         if record.directory_pending:
             try:
                 self.store.finish_directory(record.article_id)
             except WhosaidError:
                 logger.warning("could not finish counting the article's speakers; the next submission retries")
-        stored = self._require(record.article_id, with_text=True)
-        return SubmitOutcome("existing", stored, self.store.all_claims(record.article_id))
+        if record.text is None:
+            record = self._require(record.article_id, with_text=True)
+        return SubmitOutcome("existing", record, self.store.all_claims(record.article_id))
 
     # --- reading and deleting ---------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Storage: articles, claims, the speaker directory and processed uploads in one DynamoDB table, large bodies in
 S3, async work on SQS."""
 
-from whosaid.storage.articles import ArticleBusy, ArticleStateConflict, ArticleStore
+from whosaid.storage.articles import ArticleBusy, ArticleStateConflict, ArticleStore, Held
 from whosaid.storage.directory import search_words
 from whosaid.storage.keys import article_id_for_text, is_article_id, is_speaker_id, speaker_key
 from whosaid.storage.pagination import TokenCodec, codec_secret
@@ -31,6 +31,7 @@ __all__ = [
     "ArticleStore",
     "ClaimRecord",
     "ExtractArticleMessage",
+    "Held",
     "Page",
     "SpeakerEntry",
     "TokenCodec",

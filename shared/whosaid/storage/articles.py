@@ -28,28 +28,36 @@ Write discipline (a reader never sees a partial article):
 from __future__ import annotations
 
 import itertools
-import random
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from whosaid.errors import ConfigurationError, StorageError
 from whosaid.models import Article, ExtractionResult, Usage
 from whosaid.observability import logger
-from whosaid.storage import directory, keys
+from whosaid.storage import directory, keys, lifecycle
 from whosaid.storage.aws import aws_client, error_code, translate_aws_errors
 from whosaid.storage.directory import Contribution
 from whosaid.storage.items import (
     article_date,
     article_from_item,
+    article_record,
     claim_attributes,
     claim_from_item,
     from_item,
     key_of,
     to_item,
     to_values,
+)
+from whosaid.storage.lifecycle import (
+    ArticleBusy,
+    ArticleStateConflict,
+    backoff,
+    condition_values,
+    conditional_write,
+    epoch_now,
+    new_lease_id,
 )
 from whosaid.storage.pagination import TokenCodec
 from whosaid.storage.records import ArticleError, ArticleRecord, ClaimRecord, Page, SpeakerEntry
@@ -92,16 +100,15 @@ _BY_RECENCY = _Index(keys.RECENCY_INDEX, "gsi2pk", "gsi2sk")
 _BY_CLAIMS = _Index(keys.DIRECTORY_INDEX, "gsi3pk", "gsi3sk")
 
 
-class ArticleStateConflict(Exception):
-    """A conditional write lost: the article is not in the state the caller expected (someone else moved it)."""
+__all__ = ["ArticleBusy", "ArticleStateConflict", "ArticleStore", "Held"]
 
 
-class ArticleBusy(Exception):
-    """The article is pending under a live lease (being extracted, or queued for it): it cannot be deleted now."""
+@dataclass(frozen=True)
+class Held:
+    """An article this call holds under `lease_id` (it created or took it), as its write left it."""
 
-
-def new_lease_id() -> str:
-    return uuid.uuid4().hex
+    article: ArticleRecord
+    lease_id: str
 
 
 def _article_key(article_id: str) -> dict[str, Any]:
@@ -111,11 +118,6 @@ def _article_key(article_id: str) -> dict[str, Any]:
 
 def _entry_key(speaker_id: str) -> dict[str, Any]:
     return to_item({"pk": keys.speaker_entry_pk(speaker_id), "sk": keys.SPEAKER_ENTRY_SK})
-
-
-def _backoff(attempt: int) -> float:
-    """Exponential backoff with jitter, capped at 2 s."""
-    return min(2.0, 0.05 * 2**attempt) * (0.5 + random.random() / 2)
 
 
 def _contributions(article: ArticleRecord, claims: Iterable[tuple[str, Any]]) -> list[Contribution]:
@@ -158,6 +160,11 @@ class ArticleStore:
                 Key=_article_key(article_id),
                 ConsistentRead=True,
             ).get("Item")
+
+    def _article_state(self, article_id: str) -> dict[str, Any] | None:
+        """The article's item decoded (plain values, bookkeeping included), or None."""
+        item = self._article_item(article_id)
+        return from_item(item) if item is not None else None
 
     def get_article(self, article_id: str, *, with_text: bool = False) -> ArticleRecord | None:
         item = self._article_item(article_id)
@@ -203,7 +210,26 @@ class ArticleStore:
 
         `queued`: the article waits for the queue worker, which may take it over before the lease lapses.
         """
+        outcome = self.create(article, article_id, now=now, lease_seconds=lease_seconds, origin=origin, queued=queued)
+        return outcome.lease_id if isinstance(outcome, Held) else None
+
+    def create(
+        self,
+        article: Article,
+        article_id: str,
+        *,
+        now: str,
+        lease_seconds: int,
+        origin: dict[str, Any] | None = None,
+        queued: bool = False,
+    ) -> Held | ArticleRecord:
+        """Create pending (lifecycle.ABSENT): the article as stored and held by this call, or, when it exists, the
+        article as it is (without its text: the caller has it). One call either way when the body fits the item:
+        the losing put returns the current item. A body for S3 is looked for first rather than uploaded again."""
         body = article.text.encode("utf-8")
+        inline = len(body) <= self.inline_body_max_bytes
+        if not inline and (current := self.get_article(article_id)) is not None:
+            return current
         lease_id = new_lease_id()
         attributes: dict[str, Any] = {
             "pk": keys.article_pk(article_id),
@@ -222,33 +248,40 @@ class ArticleStore:
             "created_at": now,
             "updated_at": now,
             "lease_id": lease_id,
-            "lease_until": int(time.time()) + lease_seconds,
+            "lease_until": epoch_now() + lease_seconds,
             "queued": True if queued else None,
             "gsi2pk": keys.ARTICLES_PARTITION,
             "gsi2sk": keys.recency_sort_key(now, article_id),
         }
         body_version: str | None = None
-        if len(body) <= self.inline_body_max_bytes:
+        if inline:
             attributes["text"] = article.text
         else:
             # Body first: the item must never point at a body that is not there. The key is content-addressed,
             # so a racing writer of the same article writes the same bytes.
             attributes["body_key"] = keys.body_key(article_id)
             body_version = self._put_body(attributes["body_key"], body)
-        with translate_aws_errors("storing the article"):
-            try:
-                self._dynamodb.put_item(
-                    TableName=self.table_name,
-                    Item=to_item(attributes),
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-            except Exception as exc:
-                if error_code(exc) == "ConditionalCheckFailedException":
-                    return None
-                if "body_key" in attributes:
-                    self._discard_body_version(attributes["body_key"], body_version)
-                raise
-        return lease_id
+        item = to_item(attributes)
+        try:
+            conditional_write(
+                self._dynamodb.put_item,
+                "storing the article",
+                TableName=self.table_name,
+                Item=item,
+                ConditionExpression=lifecycle.ABSENT,
+            )
+        except ArticleStateConflict as conflict:
+            if conflict.item is None:  # DynamoDB always returns the item that failed ABSENT; never trust a None
+                current = self.get_article(article_id)
+                if current is None:
+                    raise StorageError(f"article {article_id} could not be stored; try again") from None
+                return current
+            return article_from_item(conflict.item)
+        except StorageError:
+            if "body_key" in attributes:
+                self._discard_body_version(attributes["body_key"], body_version)
+            raise
+        return Held(article_from_item(item, text=article.text), lease_id)
 
     def _put_body(self, key: str, body: bytes) -> str | None:
         """Store a body; its S3 version id (the bucket is versioned) or None."""
@@ -281,41 +314,59 @@ class ArticleStore:
         `from_queue` (the queue worker) also takes a pending article that is `queued`, lease live or not; never one
         a live worker holds. `queued` marks the article as waiting for the queue. The new lease id, or None.
         """
-        takeover = "lease_until < :epoch OR attribute_exists(queued)" if from_queue else "lease_until < :epoch"
-        condition = f"#status = :failed OR (#status = :pending AND ({takeover}))"
+        outcome = self.take(article_id, now=now, lease_seconds=lease_seconds, from_queue=from_queue, queued=queued)
+        return outcome.lease_id if isinstance(outcome, Held) else None
+
+    def take(
+        self,
+        article_id: str,
+        *,
+        now: str,
+        lease_seconds: int,
+        from_queue: bool = False,
+        queued: bool = False,
+        with_text: bool = False,
+    ) -> Held | ArticleRecord | None:
+        """Acquire (lifecycle.TAKEABLE, or TAKEABLE_FROM_QUEUE `from_queue`): the article as taken, held by this
+        call; else the article as it is (a live lease holds it, or it is complete); None if there is none. One
+        call either way: the update returns the item it wrote, or the one its condition refused. `with_text`: the
+        record carries the text (an S3 body is then read)."""
         lease_id = new_lease_id()
-        epoch = int(time.time())
+        epoch = epoch_now()
         update = "SET #status = :pending, updated_at = :now, lease_id = :lease_id, lease_until = :lease"
         update += ", queued = :true REMOVE #error, #usage" if queued else " REMOVE #error, #usage, queued"
-        values: dict[str, Any] = {
-            ":pending": "pending",
-            ":failed": "failed",
-            ":now": now,
-            ":lease_id": lease_id,
-            ":lease": epoch + lease_seconds,
-            ":epoch": epoch,
-        }
+        condition = lifecycle.TAKEABLE_FROM_QUEUE if from_queue else lifecycle.TAKEABLE
+        values: dict[str, Any] = {**condition_values(condition, epoch=epoch), ":now": now, ":lease_id": lease_id}
+        values[":lease"] = epoch + lease_seconds
         if queued:
             values[":true"] = True
-        with translate_aws_errors("updating the article status"):
-            try:
-                self._dynamodb.update_item(
-                    TableName=self.table_name,
-                    Key=_article_key(article_id),
-                    UpdateExpression=update,
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames={"#status": "status", "#error": "error", "#usage": "usage"},
-                    ExpressionAttributeValues=to_values(values),
-                )
-            except Exception as exc:
-                if error_code(exc) == "ConditionalCheckFailedException":
-                    return None
-                raise
-        return lease_id
+        try:
+            response = conditional_write(
+                self._dynamodb.update_item,
+                "updating the article status",
+                TableName=self.table_name,
+                Key=_article_key(article_id),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={**lifecycle.NAMES, "#error": "error", "#usage": "usage"},
+                ExpressionAttributeValues=to_values(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ArticleStateConflict as conflict:
+            if conflict.item is None:
+                return None  # no such article (the condition refuses an absent item; DynamoDB returns none)
+            return self._record_of(conflict.item, with_text=with_text)
+        return Held(self._record_of(response["Attributes"], with_text=with_text), lease_id)
 
-    def complete(self, article: ArticleRecord, result: ExtractionResult, *, now: str, lease_id: str) -> None:
-        """Store the claims and flip the article pending -> complete with its summary, never half-visible, and
-        count its speakers in the directory.
+    def _record_of(self, item: dict[str, Any], *, with_text: bool) -> ArticleRecord:
+        return article_from_item(item, text=self._body_of(item) if with_text else None)
+
+    def complete(
+        self, article: ArticleRecord, result: ExtractionResult, *, now: str, lease_id: str
+    ) -> tuple[ArticleRecord, list[ClaimRecord]]:
+        """Store the claims and flip the article pending -> complete (lifecycle.HELD) with its summary, never
+        half-visible, and count its speakers in the directory. The article and its claims as stored (`article`,
+        the record the lease was taken with, updated in memory: nothing is read back).
 
         Raises ArticleStateConflict, having written nothing that stays, if the article is no longer pending under
         `lease_id` (deleted, or taken over).
@@ -328,6 +379,8 @@ class ArticleStore:
         chunks = directory.chunks(speakers)
         # One transaction holds the claims, the flip and the speakers' entries, or the claims are staged.
         staged = len(attributes) + 1 + len(speakers) > TRANSACTION_MAX_ITEMS
+        claim_items = [to_item({**a, "staged": True if staged else None}) for a in attributes]
+        stored = self._completed(article, result, now, claim_items)
         leftovers = list(self._claim_keys(article_id))
         if leftovers or staged:
             # Unconditional writes (removing claims a previous attempt left behind, which would outlive this
@@ -335,11 +388,10 @@ class ArticleStore:
             # already completed it (a retried call), that completion stands.
             state = self._lease_state(article_id, lease_id)
             if state == "completed":
-                return
+                return stored
             if state != "holding":
                 raise ArticleStateConflict(article_id)
             self._batch_write([{"DeleteRequest": {"Key": key}} for key in leftovers], "removing stale claims")
-        claim_items = [to_item({**a, "staged": True if staged else None}) for a in attributes]
         flip = {
             "TableName": self.table_name,
             "Key": _article_key(article_id),
@@ -348,13 +400,12 @@ class ArticleStore:
             "UpdateExpression": "SET #status = :complete, claim_count = :count, speakers = :speakers, "
             "#usage = :usage, updated_at = :now, completed_at = :now, dir_total = :dir_total, dir_done = :dir_done "
             "REMOVE lease_until, #error, queued",
-            "ConditionExpression": "#status = :pending AND lease_id = :lease_id",
-            "ExpressionAttributeNames": {"#status": "status", "#usage": "usage", "#error": "error"},
+            "ConditionExpression": lifecycle.HELD,
+            "ExpressionAttributeNames": {**lifecycle.NAMES, "#usage": "usage", "#error": "error"},
             "ExpressionAttributeValues": to_values(
                 {
+                    **condition_values(lifecycle.HELD, lease_id=lease_id),
                     ":complete": "complete",
-                    ":pending": "pending",
-                    ":lease_id": lease_id,
                     ":count": len(result.claims),
                     ":speakers": [s.model_dump(mode="json") for s in result.speakers],
                     ":usage": result.usage.model_dump(mode="json"),
@@ -368,28 +419,56 @@ class ArticleStore:
             if not staged:
                 actions = [{"Put": {"TableName": self.table_name, "Item": item}} for item in claim_items]
                 self._transact_with_speakers([*actions, {"Update": flip}], len(actions), speakers, "storing the claims")
-                return
+                return stored
             # Too many for one transaction: claims first, staged (hidden from every reader until the flip).
             self._batch_write([{"PutRequest": {"Item": item}} for item in claim_items], "storing the claims")
-            self._write_article(self._dynamodb.update_item, flip, "completing the article")
+            conditional_write(self._dynamodb.update_item, "completing the article", **flip)
         except ArticleStateConflict:
             if self._lease_state(article_id, lease_id) == "completed":
-                return  # our own write, committed, then retried: it stands
+                return stored  # our own write, committed, then retried: it stands
             if staged:
                 self._discard_claims(article_id)
             raise
         self._add_to_directory(article_id, chunks, start=0)
+        return stored
+
+    @staticmethod
+    def _completed(
+        article: ArticleRecord, result: ExtractionResult, now: str, claim_items: list[dict[str, Any]]
+    ) -> tuple[ArticleRecord, list[ClaimRecord]]:
+        """The article and claims as a read after the flip returns them (values round-tripped through the item
+        format, so numbers come back as a read decodes them)."""
+        summary = from_item(
+            to_item(
+                {
+                    "claim_count": len(result.claims),
+                    "speakers": [s.model_dump(mode="json") for s in result.speakers],
+                    "usage": result.usage.model_dump(mode="json"),
+                }
+            )
+        )
+        record = ArticleRecord.model_validate(
+            {
+                **article.model_dump(),
+                **summary,
+                "status": "complete",
+                "error": None,
+                "updated_at": now,
+                "completed_at": now,
+            }
+        )
+        return record, [claim_from_item(item) for item in claim_items]
 
     def finish_directory(self, article_id: str) -> None:
         """Count in the directory the speakers an interrupted completion left out (ArticleRecord.directory_pending):
         the chunks after the article's dir_done."""
-        item = self._article_item(article_id)
-        if item is None or item.get("status", {}).get("S") != "complete":
+        state = self._article_state(article_id)
+        if state is None or state.get("status") != "complete":
             return
-        done = int(item.get("dir_done", {}).get("N", "0"))
-        if done >= int(item.get("dir_total", {}).get("N", "0")):
+        done = int(state.get("dir_done", 0))
+        if done >= int(state.get("dir_total", 0)):
             return
-        speakers = self._stored_contributions(item, list(self._claim_items(article_id)))
+        speakers = self._stored_contributions(state, list(self._claim_items(article_id)))
         self._add_to_directory(article_id, directory.chunks(speakers), start=done)
 
     def _add_to_directory(self, article_id: str, chunks: list[list[Contribution]], *, start: int) -> None:
@@ -423,13 +502,10 @@ class ArticleStore:
             }
         }
 
-    def _lease_state(self, article_id: str, lease_id: str) -> Literal["holding", "completed", "lost"]:
+    def _lease_state(self, article_id: str, lease_id: str) -> lifecycle.LeaseState:
         """Whether `lease_id` still holds the pending article, completed it, or lost it (deleted, taken over)."""
-        item = self._article_item(article_id)
-        if item is None or item.get("lease_id", {}).get("S") != lease_id:
-            return "lost"
-        status = item.get("status", {}).get("S")
-        return "holding" if status == "pending" else "completed" if status == "complete" else "lost"
+        state = self._article_state(article_id) or {}
+        return lifecycle.lease_state(state.get("status"), state.get("lease_id"), lease_id)
 
     def _discard_claims(self, article_id: str) -> None:
         """Best effort: the claims of a completion that lost. Left behind they stay hidden (staged, article not
@@ -445,32 +521,30 @@ class ArticleStore:
         """Flip the article pending -> failed with the reason (and what the attempt cost), then remove any claims
         the attempt wrote. False if the article was no longer pending under `lease_id`: its outcome stands."""
         values: dict[str, Any] = {
+            **condition_values(lifecycle.HELD, lease_id=lease_id),
             ":failed": "failed",
-            ":pending": "pending",
-            ":lease_id": lease_id,
             ":error": error.model_dump(),
             ":now": now,
         }
-        names = {"#status": "status", "#error": "error"}
+        names = {**lifecycle.NAMES, "#error": "error"}
         update = "SET #status = :failed, #error = :error, updated_at = :now"
         if usage is not None:
             update += ", #usage = :usage"
             names["#usage"] = "usage"
             values[":usage"] = usage.model_dump(mode="json")
-        with translate_aws_errors("marking the article failed"):
-            try:
-                self._dynamodb.update_item(
-                    TableName=self.table_name,
-                    Key=_article_key(article_id),
-                    UpdateExpression=update + " REMOVE lease_until, queued",
-                    ConditionExpression="#status = :pending AND lease_id = :lease_id",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=to_values(values),
-                )
-            except Exception as exc:
-                if error_code(exc) != "ConditionalCheckFailedException":
-                    raise
-                return False  # someone else completed, failed or deleted it meanwhile: their outcome stands
+        try:
+            conditional_write(
+                self._dynamodb.update_item,
+                "marking the article failed",
+                TableName=self.table_name,
+                Key=_article_key(article_id),
+                UpdateExpression=update + " REMOVE lease_until, queued",
+                ConditionExpression=lifecycle.HELD,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_values(values),
+            )
+        except ArticleStateConflict:
+            return False  # someone else completed, failed or deleted it meanwhile: their outcome stands
         # After the flip: claims of a failed article are hidden (staged), so a failure here only leaves garbage that
         # the next completion or DELETE removes.
         self._discard_claims(article_id)
@@ -487,50 +561,50 @@ class ArticleStore:
         failed half-way the item is gone: what is left of it is removed again.
         """
         for step in range(DELETE_MAX_STEPS):
-            item = self._article_item(article_id)
-            if item is None:
+            state = self._article_state(article_id)
+            if state is None:
                 if step:
                     return True  # a concurrent DELETE won
                 leftovers = self.delete_claims(article_id)
                 return self._delete_body(keys.body_key(article_id), only_if_present=True) or leftovers > 0
-            epoch = int(time.time())
-            if item.get("status", {}).get("S") == "pending" and int(item.get("lease_until", {}).get("N", "0")) >= epoch:
+            epoch = epoch_now()
+            if lifecycle.is_busy(state.get("status"), int(state.get("lease_until", 0)), epoch):
                 raise ArticleBusy(article_id)
             try:
-                if self._delete_step(article_id, item, epoch):
+                if self._delete_step(article_id, state, epoch):
                     break
             except ArticleStateConflict:
                 continue  # taken for extraction, deleted, or its directory chunks moved meanwhile: look again
         else:
             raise StorageError("storage is busy: deleting the article kept conflicting with other writes; try again")
-        if "body_key" in item:
-            self._delete_body(item["body_key"]["S"])
+        if "body_key" in state:
+            self._delete_body(str(state["body_key"]))
         return True
 
-    def _delete_step(self, article_id: str, item: dict[str, Any], epoch: int) -> bool:
-        """One step of a delete: the whole article when it fits one transaction (True), else one chunk of its
-        directory entries (False: call again), and once none is left the item and then the claims (True)."""
-        done = int(item.get("dir_done", {}).get("N", "0"))
+    def _delete_step(self, article_id: str, state: dict[str, Any], epoch: int) -> bool:
+        """One step of a delete (lifecycle.DELETABLE): the whole article when it fits one transaction (True), else
+        one chunk of its directory entries (False: call again), and once none is left the item and then the claims
+        (True). `state`: the article item as read, decoded."""
+        done = int(state.get("dir_done", 0))
         claim_items = list(self._claim_items(article_id, keys_only=not done))
         claim_keys = [{"pk": i["pk"], "sk": i["sk"]} for i in claim_items]
-        chunks = directory.chunks(self._stored_contributions(item, claim_items)) if done else []
+        chunks = directory.chunks(self._stored_contributions(state, claim_items)) if done else []
         last = chunks[done - 1] if 0 < done <= len(chunks) else []
-        deletable = "(#status <> :pending OR lease_until < :epoch)"
-        values: dict[str, Any] = {":pending": "pending", ":epoch": epoch}
+        values = condition_values(lifecycle.DELETABLE, epoch=epoch)
         if done > 1 or (done and len(claim_keys) + 1 + len(last) > TRANSACTION_MAX_ITEMS):
-            step = self._directory_step(article_id, done, done - 1, deletable, values)
+            step = self._directory_step(article_id, done, done - 1, lifecycle.DELETABLE, values)
             self._transact_with_speakers(
                 [step], 0, last, "removing the article's speakers from the directory", removing=article_id
             )
             return False
-        if "dir_done" in item:
+        if "dir_done" in state:
             values[":done"] = done
         delete_article = {
             "TableName": self.table_name,
             "Key": _article_key(article_id),
-            "ConditionExpression": f"attribute_exists(pk) AND {deletable} AND "
-            + ("dir_done = :done" if "dir_done" in item else "attribute_not_exists(dir_done)"),
-            "ExpressionAttributeNames": {"#status": "status"},
+            "ConditionExpression": f"attribute_exists(pk) AND {lifecycle.DELETABLE} AND "
+            + ("dir_done = :done" if "dir_done" in state else "attribute_not_exists(dir_done)"),
+            "ExpressionAttributeNames": lifecycle.NAMES,
             "ExpressionAttributeValues": to_values(values),
         }
         if len(claim_keys) + 1 + len(last) <= TRANSACTION_MAX_ITEMS:
@@ -539,7 +613,7 @@ class ArticleStore:
                 [{"Delete": delete_article}, *actions], 0, last, "deleting the article", removing=article_id
             )
             return True
-        self._write_article(self._dynamodb.delete_item, delete_article, "deleting the article")
+        conditional_write(self._dynamodb.delete_item, "deleting the article", **delete_article)
         self._batch_write([{"DeleteRequest": {"Key": key}} for key in claim_keys], "deleting the claims")
         return True
 
@@ -585,10 +659,11 @@ class ArticleStore:
             for page in paginator.paginate(**request):
                 yield from page.get("Items", [])
 
-    def _stored_contributions(self, item: dict[str, Any], claim_items: list[dict[str, Any]]) -> list[Contribution]:
-        """What a stored article's claims added to the directory, by the partition each claim is indexed in (so a
-        later change of who counts as article-scoped cannot make a delete miss the entries it counted in)."""
-        return _contributions(article_from_item(item), ((i["gsi1pk"]["S"], claim_from_item(i)) for i in claim_items))
+    def _stored_contributions(self, state: dict[str, Any], claim_items: list[dict[str, Any]]) -> list[Contribution]:
+        """What a stored article (its decoded item) and its claims added to the directory, by the partition each claim
+        is indexed in (so a later change of who counts as article-scoped cannot make a delete miss the entries it
+        counted in)."""
+        return _contributions(article_record(state), ((i["gsi1pk"]["S"], claim_from_item(i)) for i in claim_items))
 
     # --- lists ------------------------------------------------------------------------------------------------
 
@@ -731,7 +806,7 @@ class ArticleStore:
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
-                self._sleep(_backoff(attempt))
+                self._sleep(backoff(attempt))
             else:
                 raise StorageError(f"storage is unavailable: {operation} failed; try again later")
         return found
@@ -799,16 +874,6 @@ class ArticleStore:
 
     # --- write helpers ----------------------------------------------------------------------------------------
 
-    def _write_article(self, write: Callable[..., Any], request: dict[str, Any], operation: str) -> None:
-        """A conditional write of one article item: ArticleStateConflict when its condition fails."""
-        with translate_aws_errors(operation):
-            try:
-                write(**request)
-            except Exception as exc:
-                if error_code(exc) == "ConditionalCheckFailedException":
-                    raise ArticleStateConflict(operation) from exc
-                raise
-
     def _transact_codes(self, actions: list[dict[str, Any]], operation: str) -> list[str] | None:
         """TransactWriteItems: None when it commits; the cancellation code of every action when a condition or a
         concurrent transaction cancelled it (nothing was written). Anything else is a StorageError."""
@@ -849,7 +914,7 @@ class ArticleStore:
             if codes[article_index] == "ConditionalCheckFailed":
                 raise ArticleStateConflict(operation)
             logger.info("retrying a transaction that lost to a concurrent write", extra={"operation": operation})
-            self._sleep(_backoff(attempt))
+            self._sleep(backoff(attempt))
         raise StorageError(f"storage is busy: {operation} kept conflicting with concurrent writes; try again later")
 
     def _speaker_entries(self, speaker_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -920,7 +985,7 @@ class ArticleStore:
                 pending = response.get("UnprocessedItems") or {}
                 if not pending:
                     break
-                delay = _backoff(attempt)
+                delay = backoff(attempt)
                 logger.info(
                     "retrying unprocessed batch items",
                     extra={"operation": operation, "unprocessed": len(pending.get(self.table_name, []))},

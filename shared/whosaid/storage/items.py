@@ -63,7 +63,11 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def article_from_item(item: dict[str, Any], *, text: str | None = None) -> ArticleRecord:
-    data = from_item(item)
+    return article_record(from_item(item), text=text)
+
+
+def article_record(data: dict[str, Any], *, text: str | None = None) -> ArticleRecord:
+    """The record of an article item decoded by from_item (its bookkeeping left out)."""
     record = ArticleRecord.model_validate(
         {**{k: v for k, v in data.items() if k not in _ARTICLE_INTERNAL}, "text": text}
     )
