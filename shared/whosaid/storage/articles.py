@@ -36,7 +36,16 @@ from typing import Any
 from whosaid.errors import ConfigurationError, StorageError
 from whosaid.models import Article, ExtractionResult, Usage
 from whosaid.observability import logger
-from whosaid.storage import directory, keys, lifecycle
+from whosaid.storage import article_states, directory, keys
+from whosaid.storage.article_states import (
+    ArticleBusy,
+    ArticleStateConflict,
+    backoff,
+    condition_values,
+    conditional_write,
+    epoch_now,
+    new_lease_id,
+)
 from whosaid.storage.aws import aws_client, error_code, translate_aws_errors
 from whosaid.storage.directory import Contribution
 from whosaid.storage.items import (
@@ -49,15 +58,6 @@ from whosaid.storage.items import (
     key_of,
     to_item,
     to_values,
-)
-from whosaid.storage.lifecycle import (
-    ArticleBusy,
-    ArticleStateConflict,
-    backoff,
-    condition_values,
-    conditional_write,
-    epoch_now,
-    new_lease_id,
 )
 from whosaid.storage.pagination import TokenCodec
 from whosaid.storage.records import ArticleError, ArticleRecord, ClaimRecord, Page, SpeakerEntry
@@ -223,7 +223,7 @@ class ArticleStore:
         origin: dict[str, Any] | None = None,
         queued: bool = False,
     ) -> Held | ArticleRecord:
-        """Create pending (lifecycle.ABSENT): the article as stored and held by this call, or, when it exists, the
+        """Create pending (article_states.ABSENT): the article as stored and held by this call, or, when it exists, the
         article as it is (without its text: the caller has it). One call either way when the body fits the item:
         the losing put returns the current item. A body for S3 is looked for first rather than uploaded again."""
         body = article.text.encode("utf-8")
@@ -268,7 +268,7 @@ class ArticleStore:
                 "storing the article",
                 TableName=self.table_name,
                 Item=item,
-                ConditionExpression=lifecycle.ABSENT,
+                ConditionExpression=article_states.ABSENT,
             )
         except ArticleStateConflict as conflict:
             if conflict.item is None:  # DynamoDB always returns the item that failed ABSENT; never trust a None
@@ -327,7 +327,7 @@ class ArticleStore:
         queued: bool = False,
         with_text: bool = False,
     ) -> Held | ArticleRecord | None:
-        """Acquire (lifecycle.TAKEABLE, or TAKEABLE_FROM_QUEUE `from_queue`): the article as taken, held by this
+        """Acquire (article_states.TAKEABLE, or TAKEABLE_FROM_QUEUE `from_queue`): the article as taken, held by this
         call; else the article as it is (a live lease holds it, or it is complete); None if there is none. One
         call either way: the update returns the item it wrote, or the one its condition refused. `with_text`: the
         record carries the text (an S3 body is then read)."""
@@ -335,7 +335,7 @@ class ArticleStore:
         epoch = epoch_now()
         update = "SET #status = :pending, updated_at = :now, lease_id = :lease_id, lease_until = :lease"
         update += ", queued = :true REMOVE #error, #usage" if queued else " REMOVE #error, #usage, queued"
-        condition = lifecycle.TAKEABLE_FROM_QUEUE if from_queue else lifecycle.TAKEABLE
+        condition = article_states.TAKEABLE_FROM_QUEUE if from_queue else article_states.TAKEABLE
         values: dict[str, Any] = {**condition_values(condition, epoch=epoch), ":now": now, ":lease_id": lease_id}
         values[":lease"] = epoch + lease_seconds
         if queued:
@@ -348,7 +348,7 @@ class ArticleStore:
                 Key=_article_key(article_id),
                 UpdateExpression=update,
                 ConditionExpression=condition,
-                ExpressionAttributeNames={**lifecycle.NAMES, "#error": "error", "#usage": "usage"},
+                ExpressionAttributeNames={**article_states.NAMES, "#error": "error", "#usage": "usage"},
                 ExpressionAttributeValues=to_values(values),
                 ReturnValues="ALL_NEW",
             )
@@ -364,7 +364,7 @@ class ArticleStore:
     def complete(
         self, article: ArticleRecord, result: ExtractionResult, *, now: str, lease_id: str
     ) -> tuple[ArticleRecord, list[ClaimRecord]]:
-        """Store the claims and flip the article pending -> complete (lifecycle.HELD) with its summary, never
+        """Store the claims and flip the article pending -> complete (article_states.HELD) with its summary, never
         half-visible, and count its speakers in the directory. The article and its claims as stored (`article`,
         the record the lease was taken with, updated in memory: nothing is read back).
 
@@ -400,11 +400,11 @@ class ArticleStore:
             "UpdateExpression": "SET #status = :complete, claim_count = :count, speakers = :speakers, "
             "#usage = :usage, updated_at = :now, completed_at = :now, dir_total = :dir_total, dir_done = :dir_done "
             "REMOVE lease_until, #error, queued",
-            "ConditionExpression": lifecycle.HELD,
-            "ExpressionAttributeNames": {**lifecycle.NAMES, "#usage": "usage", "#error": "error"},
+            "ConditionExpression": article_states.HELD,
+            "ExpressionAttributeNames": {**article_states.NAMES, "#usage": "usage", "#error": "error"},
             "ExpressionAttributeValues": to_values(
                 {
-                    **condition_values(lifecycle.HELD, lease_id=lease_id),
+                    **condition_values(article_states.HELD, lease_id=lease_id),
                     ":complete": "complete",
                     ":count": len(result.claims),
                     ":speakers": [s.model_dump(mode="json") for s in result.speakers],
@@ -502,10 +502,10 @@ class ArticleStore:
             }
         }
 
-    def _lease_state(self, article_id: str, lease_id: str) -> lifecycle.LeaseState:
+    def _lease_state(self, article_id: str, lease_id: str) -> article_states.LeaseState:
         """Whether `lease_id` still holds the pending article, completed it, or lost it (deleted, taken over)."""
         state = self._article_state(article_id) or {}
-        return lifecycle.lease_state(state.get("status"), state.get("lease_id"), lease_id)
+        return article_states.lease_state(state.get("status"), state.get("lease_id"), lease_id)
 
     def _discard_claims(self, article_id: str) -> None:
         """Best effort: the claims of a completion that lost. Left behind they stay hidden (staged, article not
@@ -521,12 +521,12 @@ class ArticleStore:
         """Flip the article pending -> failed with the reason (and what the attempt cost), then remove any claims
         the attempt wrote. False if the article was no longer pending under `lease_id`: its outcome stands."""
         values: dict[str, Any] = {
-            **condition_values(lifecycle.HELD, lease_id=lease_id),
+            **condition_values(article_states.HELD, lease_id=lease_id),
             ":failed": "failed",
             ":error": error.model_dump(),
             ":now": now,
         }
-        names = {**lifecycle.NAMES, "#error": "error"}
+        names = {**article_states.NAMES, "#error": "error"}
         update = "SET #status = :failed, #error = :error, updated_at = :now"
         if usage is not None:
             update += ", #usage = :usage"
@@ -539,7 +539,7 @@ class ArticleStore:
                 TableName=self.table_name,
                 Key=_article_key(article_id),
                 UpdateExpression=update + " REMOVE lease_until, queued",
-                ConditionExpression=lifecycle.HELD,
+                ConditionExpression=article_states.HELD,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_values(values),
             )
@@ -568,7 +568,7 @@ class ArticleStore:
                 leftovers = self.delete_claims(article_id)
                 return self._delete_body(keys.body_key(article_id), only_if_present=True) or leftovers > 0
             epoch = epoch_now()
-            if lifecycle.is_busy(state.get("status"), int(state.get("lease_until", 0)), epoch):
+            if article_states.is_busy(state.get("status"), int(state.get("lease_until", 0)), epoch):
                 raise ArticleBusy(article_id)
             try:
                 if self._delete_step(article_id, state, epoch):
@@ -582,7 +582,7 @@ class ArticleStore:
         return True
 
     def _delete_step(self, article_id: str, state: dict[str, Any], epoch: int) -> bool:
-        """One step of a delete (lifecycle.DELETABLE): the whole article when it fits one transaction (True), else
+        """One step of a delete (article_states.DELETABLE): the whole article when it fits one transaction (True), else
         one chunk of its directory entries (False: call again), and once none is left the item and then the claims
         (True). `state`: the article item as read, decoded."""
         done = int(state.get("dir_done", 0))
@@ -590,9 +590,9 @@ class ArticleStore:
         claim_keys = [{"pk": i["pk"], "sk": i["sk"]} for i in claim_items]
         chunks = directory.chunks(self._stored_contributions(state, claim_items)) if done else []
         last = chunks[done - 1] if 0 < done <= len(chunks) else []
-        values = condition_values(lifecycle.DELETABLE, epoch=epoch)
+        values = condition_values(article_states.DELETABLE, epoch=epoch)
         if done > 1 or (done and len(claim_keys) + 1 + len(last) > TRANSACTION_MAX_ITEMS):
-            step = self._directory_step(article_id, done, done - 1, lifecycle.DELETABLE, values)
+            step = self._directory_step(article_id, done, done - 1, article_states.DELETABLE, values)
             self._transact_with_speakers(
                 [step], 0, last, "removing the article's speakers from the directory", removing=article_id
             )
@@ -602,9 +602,9 @@ class ArticleStore:
         delete_article = {
             "TableName": self.table_name,
             "Key": _article_key(article_id),
-            "ConditionExpression": f"attribute_exists(pk) AND {lifecycle.DELETABLE} AND "
+            "ConditionExpression": f"attribute_exists(pk) AND {article_states.DELETABLE} AND "
             + ("dir_done = :done" if "dir_done" in state else "attribute_not_exists(dir_done)"),
-            "ExpressionAttributeNames": lifecycle.NAMES,
+            "ExpressionAttributeNames": article_states.NAMES,
             "ExpressionAttributeValues": to_values(values),
         }
         if len(claim_keys) + 1 + len(last) <= TRANSACTION_MAX_ITEMS:
