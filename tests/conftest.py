@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from infra.fake_openai import FakeOpenAI
-from tests.service_support import FakeExtractor
+from tests.support.service_support import FakeExtractor
 
 if TYPE_CHECKING:
     from whosaid.service import ArticleService
@@ -35,7 +35,7 @@ def fake_openai(_fake_openai_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """Inside moto: template.yaml's tables, bucket and queues created, the functions' environment set (yielded)."""
-    from tests.aws_stack import moto_stack
+    from tests.support.aws_stack import moto_stack
 
     with moto_stack(monkeypatch) as env:
         yield env
@@ -43,7 +43,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def fake_extractor() -> FakeExtractor:
-    """Extracts "<Speaker> said <content>." sentences (tests/service_support.py); set .error to make it fail."""
+    """Extracts "<Speaker> said <content>." sentences (tests/support/service_support.py); set .error to make it fail."""
     return FakeExtractor()
 
 

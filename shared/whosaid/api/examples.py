@@ -1,7 +1,7 @@
 """The OpenAPI document's examples: one real article and what the API really answers for it.
 
 The result is the rules extractor's output for ARTICLE_TEXT as POST /articles returned it (ids are the real content
-hashes, offsets index ARTICLE_TEXT; tests/test_openapi.py checks both), and each error is a real code with the
+hashes, offsets index ARTICLE_TEXT; tests/api/test_openapi.py checks both), and each error is a real code with the
 message the API gives, with the status api/errors.py's table gives its code. Plain data and that one import (which
 the API has loaded anyway): the API's cold start pays only for these literals.
 """

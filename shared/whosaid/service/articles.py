@@ -72,7 +72,7 @@ SubmitMode = Literal["sync", "async"]
 # A running extraction's lease outlives any function that may run it (the ingest function extracts synchronously
 # too, for up to its 300 s Timeout): a live worker is never taken over, so only one worker ever writes an article's
 # claims. And it lapses before IngestQueue's visibility timeout (360 s), so the redelivery of a message whose
-# function crashed mid-extraction takes the article over. tests/test_template.py keeps the three in this order.
+# function crashed mid-extraction takes the article over. tests/infra/test_template.py keeps the three in this order.
 RUN_LEASE_SECONDS = 330
 ASYNC_LEASE_SECONDS = 1_800  # a queued article waits for its worker, which takes it regardless of the lease
 WAIT_SECONDS = 20.0  # a concurrent duplicate POST waits this long (API Gateway gives up at 29 s), then gets 202

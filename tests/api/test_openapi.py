@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
 from infra.lambda_events import api_gateway_event
-from tests.service_support import api_event, invoke
+from tests.support.service_support import api_event, invoke
 from whosaid.api import examples
 from whosaid.config import Settings, get_settings
 from whosaid.service import ArticleService

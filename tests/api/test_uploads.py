@@ -1,6 +1,6 @@
 """GET /uploads through the API handler on moto: processed uploads newest first, the status filter, pagination with
 signed tokens bound to the filter, and pending uploads that follow their article. The ingest side (what gets
-recorded, and when) is in tests/test_ingest.py."""
+recorded, and when) is in tests/ingest/test_ingest.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.service_support import SEED_TEXT, FakeExtractor, api_event, invoke, load_event
+from tests.support.service_support import SEED_TEXT, FakeExtractor, api_event, invoke, load_event
 from whosaid.errors import InvalidInputError, LLMOutputError
 from whosaid.models import Article
 from whosaid.service import ArticleService

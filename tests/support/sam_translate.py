@@ -1,10 +1,10 @@
 """Print template.yaml as CloudFormation will deploy it, for given parameter values (run with aws-sam-cli's Python).
 
-    .venv-sam/bin/python tests/sam_translate.py template.yaml AuthMode=IAM OpenAIApiKeyParameter=/whosaid/key
+    .venv-sam/bin/python tests/support/sam_translate.py template.yaml AuthMode=IAM OpenAIApiKeyParameter=/whosaid/key
 
 Applies what CloudFormation applies at deploy time, in its order: AWS::LanguageExtensions (which resolves the
 template's Fn::If over parameters) and then the SAM transform. Local code paths are replaced by placeholder S3 URIs,
-as `sam package` would, and managed policies are not looked up (no AWS access). Used by tests/test_template.py, in
+as `sam package` would, and managed policies are not looked up (no AWS access). Used by tests/infra/test_template.py, in
 aws-sam-cli's own virtual environment because samcli and samtranslator pin their own boto3.
 """
 

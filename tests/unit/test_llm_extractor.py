@@ -489,6 +489,6 @@ def test_rules_path_does_not_import_openai() -> None:
         print(json.dumps({"name": extractor.name, "openai": "openai" in sys.modules}))
         """
     )
-    env = {"PATH": "", "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "shared")}
+    env = {"PATH": "", "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "shared")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"name": "rules", "openai": False}

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.service_support import (
+from tests.support.service_support import (
     SEED_ARTICLE_ID,
     SEED_TEXT,
     FakeExtractor,

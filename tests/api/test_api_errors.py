@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.service_support import ApiResult, api_event, assert_nothing_stored, invoke
+from tests.support.service_support import ApiResult, api_event, assert_nothing_stored, invoke
 from whosaid.service import ArticleService
 
 GOOD_TEXT = "Hazem Qassem said the talks went well."

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.service_support import FakeExtractor, api_event, invoke, table_items
+from tests.support.service_support import FakeExtractor, api_event, invoke, table_items
 from whosaid import errors
 from whosaid.api.errors import HTTP_STATUS, PayloadTooLargeError
 from whosaid.article_input import article_from_json, validation_message

@@ -20,7 +20,7 @@ import pytest
 
 from infra.template_resources import load_template
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 SAM_ENV = {
     "SAM_CLI_TELEMETRY": "0",
@@ -753,7 +753,9 @@ def test_sam_validate_translates_the_template(sam_cli: Path) -> None:
 def _translated(sam_cli: Path, **parameters: str) -> dict[str, Any]:
     python = sam_cli.parent / "python"
     assignments = [f"{name}={value}" for name, value in parameters.items()]
-    result = _run([str(python), str(ROOT / "tests" / "sam_translate.py"), str(TEMPLATE), *assignments], timeout=300)
+    result = _run(
+        [str(python), str(ROOT / "tests" / "support" / "sam_translate.py"), str(TEMPLATE), *assignments], timeout=300
+    )
     return json.loads(result.stdout)
 
 

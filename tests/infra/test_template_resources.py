@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from infra.template_resources import TEMPLATE_PATH, creation_order, load_template
-from tests.aws_stack import REGION, moto_stack, moto_stack_resources
+from tests.support.aws_stack import REGION, moto_stack, moto_stack_resources
 
 FIXTURE = """
 AWSTemplateFormatVersion: "2010-09-09"

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 _SCRIPT = """
 import json, sys
-from tests.service_support import api_event
+from tests.support.service_support import api_event
 from whosaid.api import app
 
 results = []

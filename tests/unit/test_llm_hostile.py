@@ -140,7 +140,7 @@ def test_the_extraction_deadline_fails_it_as_a_timeout_with_the_usage_so_far(env
 def test_an_api_invocation_never_outlives_its_deadline_nor_leaves_the_article_pending(
     aws_env: dict[str, str], env: Any, fake_openai: FakeOpenAI
 ) -> None:
-    from tests.service_support import LambdaContext, api_event, invoke
+    from tests.support.service_support import LambdaContext, api_event, invoke
     from whosaid.config import get_settings
     from whosaid.service import ArticleService
 

@@ -1,5 +1,5 @@
 """The article lease state machine's pure parts (storage/article_states.py); the transitions themselves run against
-moto in tests/test_storage.py."""
+moto in tests/service/test_storage.py."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import boto3
 import pytest
 
-from tests.service_support import ApiResult, FakeExtractor, api_event, invoke, load_event, table_items
+from tests.support.service_support import ApiResult, FakeExtractor, api_event, invoke, load_event, table_items
 from whosaid.errors import InvalidInputError, LLMTimeoutError
 from whosaid.models import Article
 from whosaid.service import ArticleService

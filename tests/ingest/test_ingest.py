@@ -19,14 +19,14 @@ from urllib.parse import unquote_plus
 import boto3
 import pytest
 
-from tests.aws_stack import REGION, moto_stack_resources
-from tests.service_support import api_event, invoke
+from tests.support.aws_stack import REGION, moto_stack_resources
+from tests.support.service_support import api_event, invoke
 from whosaid.errors import InvalidInputError
 from whosaid.ingest.documents import MAX_OBJECT_BYTES, article_from_object
 from whosaid.ingest.messages import S3TestEvent, parse_message
 from whosaid.models import Article
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 SEED_BYTES = (EVENTS / "seed-article.txt").read_bytes()
 SEED_TEXT = SEED_BYTES.decode("utf-8")
@@ -626,7 +626,7 @@ def test_a_queued_upload_is_pending_then_follows_its_article(stack: IngestStack)
 def test_async_extraction_acknowledges_a_permanent_failure_and_retries_a_transient_one(
     stack: IngestStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.service_support import FakeExtractor
+    from tests.support.service_support import FakeExtractor
     from whosaid.errors import LLMOutputError, LLMUnavailableError
 
     stack.receive()

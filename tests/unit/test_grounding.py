@@ -157,7 +157,7 @@ def test_quote_with_different_edge_punctuation_is_normalized_with_the_articles_q
     assert _claim(text, '"We will not give up on the detainees."', quote_type="direct") is None
 
 
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "data" / "polnear-train.jsonl"
+DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "data" / "polnear-train.jsonl"
 
 
 @pytest.mark.eval

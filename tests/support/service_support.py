@@ -18,7 +18,7 @@ import boto3
 from whosaid.deadlines import Deadline
 from whosaid.models import Article, Claim, ExtractionResult, Speaker, SpeakerType, Usage
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
 SEED_TEXT = (EVENTS / "seed-article.txt").read_text(encoding="utf-8")
 SEED_ARTICLE_ID = "5a2ec754b9dc076ed993"  # article_id_for_text(SEED_TEXT): the id in the events/api-*.json files

@@ -28,9 +28,9 @@ from infra.local.api import make_api_server
 from infra.local.functions import FunctionError, FunctionProcess, FunctionSpec
 from infra.local.worker import QueueWorker
 from infra.template_resources import TEMPLATE_PATH, load_template
-from tests.aws_stack import REGION, moto_stack_resources
+from tests.support.aws_stack import REGION, moto_stack_resources
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "events" / "seed-article.txt"
 ROUTES = [
     ApiRoute("POST", "/articles"),

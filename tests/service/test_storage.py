@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.service_support import bucket_keys, table_items
+from tests.support.service_support import bucket_keys, table_items
 from whosaid.config import get_settings
 from whosaid.errors import InvalidInputError, StorageError
 from whosaid.models import Article, Claim, ExtractionResult, Speaker, Usage

@@ -9,7 +9,7 @@ import pytest
 from whosaid.extraction.rules import RulesExtractor
 from whosaid.models import Article, Claim, ExtractionResult
 
-SEED = Path(__file__).resolve().parents[1] / "events" / "seed-article.txt"
+SEED = Path(__file__).resolve().parents[2] / "events" / "seed-article.txt"
 
 
 def run(text: str, title: str | None = None) -> ExtractionResult:

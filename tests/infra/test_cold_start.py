@@ -23,7 +23,7 @@ from whosaid.service import ExtractorProvider
 from whosaid.service.articles import _reconnect_extractors
 from whosaid.storage import aws
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HEAVY_OPTIONAL = ("openai", "trafilatura", "lxml", "babel", "tqdm")
 
 

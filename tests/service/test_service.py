@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from infra.fake_openai import Behaviour, FakeOpenAI
-from tests.service_support import FakeExtractor, api_event, bucket_keys, invoke, queue_messages, table_items
+from tests.support.service_support import FakeExtractor, api_event, bucket_keys, invoke, queue_messages, table_items
 from whosaid.config import get_settings
 from whosaid.errors import (
     ConfigurationError,

@@ -1,0 +1,1 @@
+"""The ingest function: S3 notifications and queued extractions on moto."""

@@ -1,0 +1,1 @@
+"""The service and the DynamoDB/S3 store on moto."""
