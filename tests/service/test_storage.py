@@ -17,6 +17,7 @@ from whosaid.storage import (
     ArticleError,
     ArticleStateConflict,
     ArticleStore,
+    Held,
     TokenCodec,
     article_id_for_text,
     codec_secret,
@@ -52,13 +53,25 @@ def _claims(text: str, speaker: str, count: int) -> ExtractionResult:
     return ExtractionResult.from_claims(claims, Usage(extractor="rules"))
 
 
+def _created_lease(store: ArticleStore, article: Article, article_id: str) -> str | None:
+    """The lease id when this create made the article pending, None when it existed."""
+    outcome = store.create(article, article_id, now=utc_timestamp(), lease_seconds=60)
+    return outcome.lease_id if isinstance(outcome, Held) else None
+
+
+def _taken_lease(store: ArticleStore, article_id: str, *, now: str = "t", **options: Any) -> str | None:
+    """The new lease id when this take acquired the article, None when it did not."""
+    outcome = store.take(article_id, now=now, lease_seconds=60, **options)
+    return outcome.lease_id if isinstance(outcome, Held) else None
+
+
 def _pending(store: ArticleStore, text: str, **metadata: Any) -> str:
     return _pending_with_lease(store, text, **metadata)[0]
 
 
 def _pending_with_lease(store: ArticleStore, text: str, **metadata: Any) -> tuple[str, str]:
     article_id = article_id_for_text(text)
-    lease_id = store.create_pending(Article(text=text, **metadata), article_id, now=utc_timestamp(), lease_seconds=60)
+    lease_id = _created_lease(store, Article(text=text, **metadata), article_id)
     assert lease_id
     return article_id, lease_id
 
@@ -129,7 +142,7 @@ def test_token_whose_key_lies_in_another_partition_is_rejected() -> None:
 def test_create_pending_is_conditional(store: ArticleStore) -> None:
     text = "Officials said the talks went well."
     article_id = _pending(store, text, title="Talks")
-    assert not store.create_pending(Article(text=text), article_id, now=utc_timestamp(), lease_seconds=60)
+    assert not _created_lease(store, Article(text=text), article_id)
     record = store.get_article(article_id, with_text=True)
     assert record is not None and record.status == "pending" and record.title == "Talks" and record.text == text
     assert len(table_items({"WHOSAID_TABLE_NAME": store.table_name})) == 1
@@ -194,19 +207,19 @@ def _claim_items(record: Any, text: str, count: int) -> list[dict[str, Any]]:
 
 def test_acquire_takes_over_failed_or_expired_articles_only(store: ArticleStore) -> None:
     article_id, lease = _pending_with_lease(store, "Officials said the talks went well.")
-    assert not store.acquire(article_id, now="t", lease_seconds=60)  # live lease: the worker is still at it
+    assert not _taken_lease(store, article_id)  # live lease: the worker is still at it
     # Nor may the queue worker take it: only an article waiting in the queue (queued) is its own.
-    assert not store.acquire(article_id, now="t", lease_seconds=60, from_queue=True)
+    assert not _taken_lease(store, article_id, from_queue=True)
     assert store.fail(article_id, ArticleError(code="x", message="y"), now="t", lease_id=lease)
-    queued = store.acquire(article_id, now="t", lease_seconds=60, queued=True)
+    queued = _taken_lease(store, article_id, queued=True)
     assert queued and queued != lease
-    assert not store.acquire(article_id, now="t", lease_seconds=60)
-    worker = store.acquire(article_id, now="t", lease_seconds=60, from_queue=True)
+    assert not _taken_lease(store, article_id)
+    worker = _taken_lease(store, article_id, from_queue=True)
     assert worker and worker != queued
-    assert not store.acquire(article_id, now="t", lease_seconds=60, from_queue=True)  # a redelivery: running
+    assert not _taken_lease(store, article_id, from_queue=True)  # a redelivery: running
     expired = _pending(store, "Someone said something else.")
     _expire_lease(store, expired)
-    assert store.acquire(expired, now="t", lease_seconds=60)
+    assert _taken_lease(store, expired)
 
 
 # --- bodies in S3 -------------------------------------------------------------------------------------------------
@@ -350,7 +363,7 @@ def test_claims_of_a_worker_that_died_mid_completion_stay_hidden(
 
     # Whoever takes the article over next replaces them with its own result, and only those are listed.
     _expire_lease(store, article_id)
-    lease2 = store.acquire(article_id, now=utc_timestamp(), lease_seconds=60)
+    lease2 = _taken_lease(store, article_id, now=utc_timestamp())
     assert lease2
     monkeypatch.undo()
     store.complete(record, _claims(text, "Ann Lee", 3), now=utc_timestamp(), lease_id=lease2)
@@ -392,7 +405,7 @@ def test_completion_under_a_lost_lease_leaves_nothing(store: ArticleStore, count
     record = store.get_article(article_id)
     assert record is not None
     _expire_lease(store, article_id)
-    current = store.acquire(article_id, now=utc_timestamp(), lease_seconds=60)  # taken over: `stale` is lost
+    current = _taken_lease(store, article_id, now=utc_timestamp())  # taken over: `stale` is lost
     assert current
     with pytest.raises(ArticleStateConflict):
         store.complete(record, _claims(text, "Ann Lee", count), now=utc_timestamp(), lease_id=stale)
@@ -449,7 +462,7 @@ def test_failure_records_the_usage_of_the_attempt(store: ArticleStore) -> None:
     assert store.fail(article_id, ArticleError(code="llm_timeout", message="t"), now="t", lease_id=lease, usage=usage)
     failed = store.get_article(article_id)
     assert failed is not None and failed.usage == usage
-    assert store.acquire(article_id, now="t", lease_seconds=60)  # a new attempt starts from nothing
+    assert _taken_lease(store, article_id)  # a new attempt starts from nothing
     retried = store.get_article(article_id)
     assert retried is not None and retried.usage is None and retried.error is None
 
@@ -511,10 +524,10 @@ def test_body_written_for_an_item_that_could_not_be_stored_is_removed(
     text = "𝒜" * 90_000
     article_id = article_id_for_text(text)
     with pytest.raises(StorageError):
-        store.create_pending(Article(text=text), article_id, now=utc_timestamp(), lease_seconds=60)
+        _created_lease(store, Article(text=text), article_id)
     assert bucket_keys(aws_env) == []
     # Only the version this call wrote goes: a concurrent writer's body of the same text stays.
     s3.put_object(Bucket=bucket, Key=body_key(article_id), Body=text.encode())
     with pytest.raises(StorageError):
-        store.create_pending(Article(text=text), article_id, now=utc_timestamp(), lease_seconds=60)
+        _created_lease(store, Article(text=text), article_id)
     assert s3.get_object(Bucket=bucket, Key=body_key(article_id))["Body"].read() == text.encode()

@@ -196,23 +196,6 @@ class ArticleStore:
                 raise
             return response["Body"].read().decode("utf-8")
 
-    def create_pending(
-        self,
-        article: Article,
-        article_id: str,
-        *,
-        now: str,
-        lease_seconds: int,
-        origin: dict[str, Any] | None = None,
-        queued: bool = False,
-    ) -> str | None:
-        """Store a new article as pending (with its body) unless it exists. The lease id if this call created it.
-
-        `queued`: the article waits for the queue worker, which may take it over before the lease lapses.
-        """
-        outcome = self.create(article, article_id, now=now, lease_seconds=lease_seconds, origin=origin, queued=queued)
-        return outcome.lease_id if isinstance(outcome, Held) else None
-
     def create(
         self,
         article: Article,
@@ -305,17 +288,6 @@ class ArticleStore:
             self.s3.delete_object(Bucket=self.bucket_name, Key=key, VersionId=version)
         except Exception:
             logger.warning("could not remove the body of an article that was not stored", extra={"body_key": key})
-
-    def acquire(
-        self, article_id: str, *, now: str, lease_seconds: int, from_queue: bool = False, queued: bool = False
-    ) -> str | None:
-        """Take over an article for (re-)extraction: a failed one, or a pending one whose worker's lease expired.
-
-        `from_queue` (the queue worker) also takes a pending article that is `queued`, lease live or not; never one
-        a live worker holds. `queued` marks the article as waiting for the queue. The new lease id, or None.
-        """
-        outcome = self.take(article_id, now=now, lease_seconds=lease_seconds, from_queue=from_queue, queued=queued)
-        return outcome.lease_id if isinstance(outcome, Held) else None
 
     def take(
         self,
