@@ -62,7 +62,7 @@ function speakerHref(speakerId) {
   return `#/speakers/${encodeURIComponent(speakerId)}`;
 }
 
-// --- the API --------------------------------------------------------------------------------------------------
+// --- the API ---------------------------------------------------------------------------------------------------
 
 function storedKey() {
   try {
@@ -248,18 +248,19 @@ function searchText(...values) {
   return values.filter(Boolean).join(" ").toLowerCase();
 }
 
-// --- articles -------------------------------------------------------------------------------------------------
+// --- lists ----------------------------------------------------------------------------------------------------
 
-async function articlesView(isCurrent) {
+/* A list page: the first page of `path`, a "Load more" for the next ones, a text filter over the rows loaded. */
+async function listView(isCurrent, { title, path, field, filterLabel, columns, tableClass, row, empty }) {
   const tbody = h("tbody", {});
-  const filter = filterBox("Filter articles", () => tbody.querySelectorAll("tr"));
+  const filter = filterBox(filterLabel, () => tbody.querySelectorAll("tr"));
   const more = h("button", { type: "button", class: "app-more", hidden: true }, "Load more");
   let token = null;
 
   async function load() {
-    const { data } = await api(withQuery("/articles", { limit: PAGE_LIMIT, next_token: token }));
+    const { data } = await api(withQuery(path, { limit: PAGE_LIMIT, next_token: token }));
     if (!isCurrent()) return;
-    for (const article of data.articles) tbody.appendChild(articleRow(article));
+    for (const item of data[field]) tbody.appendChild(row(item));
     token = data.next_token;
     more.hidden = !token;
     filter.apply();
@@ -268,22 +269,26 @@ async function articlesView(isCurrent) {
 
   await load();
   if (!isCurrent()) return;
-  const empty = !tbody.children.length;
+  const header = h("thead", {}, h("tr", {}, columns.map((name) => h("th", { scope: "col" }, name))));
   show(
-    h("h1", {}, "Articles"),
-    empty
-      ? notice("info", "No articles yet. ", h("a", { href: "#/new" }, "Paste one"), ".")
-      : [
-          filter.node,
-          h(
-            "table",
-            { class: "app-articles" },
-            h("thead", {}, h("tr", {}, ["Status", "Title", "Source", "Date", "Claims"].map((name) => h("th", { scope: "col" }, name)))),
-            tbody,
-          ),
-          more,
-        ],
+    h("h1", {}, title),
+    tbody.children.length ? [filter.node, h("table", { class: tableClass }, header, tbody), more] : empty,
   );
+}
+
+// --- articles -------------------------------------------------------------------------------------------------
+
+function articlesView(isCurrent) {
+  return listView(isCurrent, {
+    title: "Articles",
+    path: "/articles",
+    field: "articles",
+    filterLabel: "Filter articles",
+    columns: ["Status", "Title", "Source", "Date", "Claims"],
+    tableClass: "app-articles",
+    row: articleRow,
+    empty: notice("info", "No articles yet. ", h("a", { href: "#/new" }, "Paste one"), "."),
+  });
 }
 
 function articleRow(article) {
@@ -345,39 +350,17 @@ async function articleView(articleId, claimParam, isCurrent) {
 
 // --- speakers -------------------------------------------------------------------------------------------------
 
-async function speakersView(isCurrent) {
-  const tbody = h("tbody", {});
-  const filter = filterBox("Filter speakers", () => tbody.querySelectorAll("tr"));
-  const more = h("button", { type: "button", class: "app-more", hidden: true }, "Load more");
-  let token = null;
-
-  async function load() {
-    const { data } = await api(withQuery("/speakers", { limit: PAGE_LIMIT, next_token: token }));
-    if (!isCurrent()) return;
-    for (const speaker of data.speakers) tbody.appendChild(speakerRow(speaker));
-    token = data.next_token;
-    more.hidden = !token;
-    filter.apply();
-  }
-  more.addEventListener("click", () => load().catch((error) => more.replaceWith(notice("error", errorText(error)))));
-
-  await load();
-  if (!isCurrent()) return;
-  show(
-    h("h1", {}, "Speakers"),
-    tbody.children.length
-      ? [
-          filter.node,
-          h(
-            "table",
-            { class: "app-speakers" },
-            h("thead", {}, h("tr", {}, ["Speaker", "Type", "Roles", "Claims", "Articles", "Latest article"].map((name) => h("th", { scope: "col" }, name)))),
-            tbody,
-          ),
-          more,
-        ]
-      : notice("info", "No speakers yet: they appear once an article's claims are extracted."),
-  );
+function speakersView(isCurrent) {
+  return listView(isCurrent, {
+    title: "Speakers",
+    path: "/speakers",
+    field: "speakers",
+    filterLabel: "Filter speakers",
+    columns: ["Speaker", "Type", "Roles", "Claims", "Articles", "Latest article"],
+    tableClass: "app-speakers",
+    row: speakerRow,
+    empty: notice("info", "No speakers yet: they appear once an article's claims are extracted."),
+  });
 }
 
 function speakerRow(speaker) {
