@@ -100,10 +100,10 @@ return marks;
 def _expected_marks(text: str, claims: list[dict[str, Any]]) -> dict[str, str]:
     expected = {}
     for claim in claims:
-        for number, (start, end) in enumerate(claim["content_segments"] or [claim["content_span"]]):
+        for number, (start, end) in enumerate(claim.get("content_segments") or [claim["content_span"]]):
             expected[f"{claim['index']}/content/{number}"] = text[start:end]
         for kind, field in (("cue", "cue_span"), ("mention", "speaker_span")):
-            if claim[field]:
+            if claim.get(field):
                 expected[f"{claim['index']}/{kind}/0"] = text[claim[field][0] : claim[field][1]]
     return expected
 
@@ -162,6 +162,67 @@ def _visible_marks(browser: Any) -> dict[str, bool]:
             " out[n.dataset.claim] = getComputedStyle(n).backgroundColor !== 'rgba(0, 0, 0, 0)'; return out;"
         )
     )
+
+
+def _span(text: str, piece: str, after: int = 0) -> list[int]:
+    start = text.index(piece, after)
+    return [start, start + len(piece)]
+
+
+def test_render_article_from_plain_data_shows_an_interrupted_quote_as_one_claim(
+    browser: Any, viewer_api: ViewerApi
+) -> None:
+    """highlight.js alone, as an export uses it: claims without index (the CLI's), one in two segments, and a claim
+    whose content crosses another's (each piece still lands on its text)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    text = (
+        '"The river is rising," Mayor Elena Marsh said, "and we must act now, whatever it costs." '
+        "Tom Reyes said it costs too much."
+    )
+    first, second = _span(text, '"The river is rising,"'), _span(text, '"and we must act now, whatever it costs."')
+    marsh = {
+        "speaker": {"name": "Elena Marsh", "type": "person", "role": "Mayor"},
+        "cue": "said",
+        "content": text[first[0] : second[1]],
+        "content_span": [first[0], second[1]],
+        "content_segments": [first, second],
+        "cue_span": _span(text, "said"),
+        "speaker_span": _span(text, "Elena Marsh"),
+        "quote_type": "direct",
+        "stance": "asserts",
+        "grounding": "exact",
+    }
+    # Crossing on purpose: from inside Marsh's second piece to the end of Reyes' sentence.
+    reyes_content = [text.index("whatever it costs"), len(text) - 1]
+    reyes = {
+        "speaker": {"name": "Tom Reyes", "type": "person", "role": None},
+        "cue": "said",
+        "content": text[reyes_content[0] : reyes_content[1]],
+        "content_span": reyes_content,
+        "cue_span": _span(text, "said", text.index("Tom Reyes")),
+        "quote_type": "indirect",
+        "stance": "hedges",
+        "grounding": "fuzzy",
+    }
+    _open(browser, f"{viewer_api.url}/ui#/new")
+    _wait(browser, lambda b: b.execute_script("return !!window.WhosaidViewer"), "highlight.js")
+    browser.execute_script(
+        "const box = document.createElement('div'); box.id = 'article';"
+        " document.getElementById('view').replaceChildren(box);"
+        " window.WhosaidViewer.renderArticle(box, {text: arguments[0], title: 'Plain data'}, arguments[1]);",
+        text,
+        [marsh, reyes],
+    )
+    assert browser.execute_script(_MARKS_JS) == _expected_marks(text, [{**marsh, "index": 0}, {**reyes, "index": 1}])
+    assert browser.execute_script("return document.querySelector('#article .wsv-text').textContent") == text
+    pieces = browser.find_elements("css selector", '.wsv-claim[data-claim="0"]')
+    assert [piece.get_attribute("tabindex") for piece in pieces] == ["0"] + ["-1"] * (len(pieces) - 1)
+    ActionChains(browser).move_to_element(pieces[-1]).perform()  # hovering the second piece lights up both
+    assert all("wsv-active" in piece.get_attribute("class") for piece in pieces)
+    assert _tooltip_fields(browser)["speaker"] == "Elena Marsh"
+    counts = [node.text for node in browser.find_elements("css selector", ".wsv-speakers .wsv-count")]
+    assert counts == ["1", "1"]
 
 
 def test_the_speakers_panel_filters_the_highlights(browser: Any, viewer_api: ViewerApi) -> None:
