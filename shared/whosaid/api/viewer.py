@@ -7,6 +7,7 @@ Public like /docs (template.yaml): the page holds no data, and asks for the API 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -42,21 +43,20 @@ class StaticFile:
 
 
 @cache
-def static_file(name: str) -> StaticFile | None:
-    """The viewer's file called `name` (no directories), or None when there is none."""
-    suffix = name[name.rfind(".") :] if "." in name else ""
-    if "/" in name or "\\" in name or name.startswith(".") or suffix not in CONTENT_TYPES:
-        return None
-    path = resources.files("whosaid") / "ui" / name
-    if not path.is_file():
-        return None
-    body = path.read_text(encoding="utf-8")
-    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:20] + '"'
-    return StaticFile(body=body, content_type=CONTENT_TYPES[suffix], etag=etag)
+def static_files() -> dict[str, StaticFile]:
+    """The viewer's files by name, read once per process: a request can only pick one of them."""
+    files = {}
+    for path in (resources.files("whosaid") / "ui").iterdir():
+        suffix = os.path.splitext(path.name)[1]
+        if path.is_file() and suffix in CONTENT_TYPES:
+            body = path.read_text(encoding="utf-8")
+            etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:20] + '"'
+            files[path.name] = StaticFile(body=body, content_type=CONTENT_TYPES[suffix], etag=etag)
+    return files
 
 
 def _serve(name: str) -> Response[str | None]:
-    found = static_file(name)
+    found = static_files().get(name)
     if found is None:
         return coded_response("not_found", f"the viewer has no file {name!r}")
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": found.etag, "X-Content-Type-Options": "nosniff"}
