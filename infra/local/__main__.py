@@ -47,7 +47,7 @@ def print_banner(
 ) -> None:
     # The key itself is never printed: the examples read it from the variable.
     key_header = ' -H "x-api-key: $WHOSAID_LOCAL_API_KEY"' if api_key_required else ""
-    auth = "x-api-key = $WHOSAID_LOCAL_API_KEY (all but /docs and /openapi.json)" if api_key_required else "none"
+    auth = "x-api-key = $WHOSAID_LOCAL_API_KEY (all but /docs, /openapi.json and /ui)" if api_key_required else "none"
     bucket = stack.resources["ArticlesBucket"].ref if "ArticlesBucket" in stack.resources else "<bucket>"
     moto = backends.moto_endpoint
     seed = "events/seed-article.txt"
@@ -55,6 +55,7 @@ def print_banner(
     say(
         f"""
   API            {api_url}   (docs: {api_url}/docs, spec: {api_url}/openapi.json)
+  claim viewer   {api_url}/ui
   extractor      {extractor}
   API key        {auth}
   DynamoDB       {backends.dynamodb_endpoint}   {backends.dynamodb_label}

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 from infra.lambda_events import ApiRoute, api_gateway_event, api_gateway_response, match_route
 
 # The template's routes that need no API key (ApiKeyRequired: false); every other request needs one.
-PUBLIC_PATHS = frozenset({"/docs", "/openapi.json"})
+PUBLIC_PATHS = frozenset({"/docs", "/openapi.json", "/ui", "/ui/{asset}"})
 
 Invoke = Callable[[dict[str, Any]], Any]
 Answer = tuple[int, list[tuple[str, str]], bytes]

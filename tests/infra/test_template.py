@@ -54,7 +54,8 @@ PROTECTED_ROUTES = {
     ("/speakers/{speaker}/claims", "get"),
     ("/uploads", "get"),
 }
-DOCS_ROUTES = {("/openapi.json", "get"), ("/docs", "get")}
+# Public in every AuthMode: the docs and the claim viewer's page and files.
+DOCS_ROUTES = {("/openapi.json", "get"), ("/docs", "get"), ("/ui", "get"), ("/ui/{asset}", "get")}
 API_GATEWAY_TIMEOUT_SECONDS = 29
 
 
