@@ -172,14 +172,15 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _output_format(args: argparse.Namespace) -> str:
-    """--format, with --json and --speakers as the shorthands they were before it (they must agree with it)."""
+def _output_format(args: argparse.Namespace, default: str = "table") -> str:
+    """--format (else `default`), with --json and --speakers as the shorthands they were before it (they must
+    agree with it)."""
     shorthand = "json" if args.json else "speakers" if args.speakers else None
     if args.json and args.speakers:
         raise _UsageError("give --json or --speakers, not both")
     if shorthand and args.format not in (None, "json" if args.json else "table"):
         raise _UsageError(f"--{'json' if args.json else 'speakers'} and --format {args.format} disagree")
-    return shorthand or args.format or "table"
+    return shorthand or args.format or default
 
 
 def _formatted(article: Article, result: ExtractionResult, output_format: str) -> str:
@@ -197,7 +198,7 @@ def _extract_batch(args: argparse.Namespace) -> int:
         numbered = list(json_lines(args.jsonl))  # read before any work: an unreadable file is a usage error
     except InvalidInputError as exc:
         raise _UsageError(exc.message) from exc
-    output_format = _output_format(args)
+    output_format = _output_format(args, default="json")
     if output_format not in _BATCH_FORMATS:
         raise _UsageError(f"--jsonl writes {' or '.join(_BATCH_FORMATS)}, not {output_format}")
     extractor = _extractor(args.extractor)
