@@ -100,8 +100,12 @@ def api_gateway_event(
     stage: str = "local",
     source_ip: str = "127.0.0.1",
     host: str = "127.0.0.1:3000",
+    stage_in_path: bool = False,
 ) -> dict[str, Any]:
-    """An API Gateway REST (v1) proxy event: `path` stays percent-encoded, pathParameters are decoded, as in AWS."""
+    """An API Gateway REST (v1) proxy event: `path` stays percent-encoded, pathParameters are decoded, as in AWS.
+
+    `stage_in_path`: requestContext.path starts with /<stage>, as on the execute-api host (False: as under a custom
+    domain's root, or the local stack)."""
     url = urlsplit(raw_path)
     path = url.path or "/"
     resource, path_parameters = match_route(routes, method, unquote(path))
@@ -156,7 +160,7 @@ def api_gateway_event(
                 "user": None,
                 "userArn": None,
             },
-            "path": path,
+            "path": f"/{stage}{path}" if stage_in_path else path,
             "protocol": "HTTP/1.1",
             "requestId": request_id,
             "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),

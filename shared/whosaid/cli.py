@@ -16,6 +16,7 @@ from contextlib import contextmanager, nullcontext
 from functools import partial
 from typing import IO, Any
 
+from whosaid import exports
 from whosaid.article_input import article_from_json, article_from_text
 from whosaid.errors import ConfigurationError, InvalidInputError, WhosaidError
 from whosaid.jsonl import json_lines
@@ -25,6 +26,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _BATCH_ID_FIELDS = ("doc_id", "id")
 _CONTENT_WIDTH = 60
 _ROLE_WIDTH = 60
+OUTPUT_FORMATS = ("table", "json", "csv", "html")
+_BATCH_FORMATS = ("json", "csv")  # json: JSON Lines, one result or error per input line
 
 
 class _UsageError(Exception):
@@ -164,13 +167,30 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     except WhosaidError as exc:
         print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
         return EXIT_FAILED
-    if args.json:
-        print(result.model_dump_json(indent=2))
-    elif args.speakers:
-        print(format_speakers(result))
-    else:
-        print(format_table(result))
+    with _output(args.output) as out:
+        out.write(_formatted(article, result, _output_format(args)))
     return EXIT_OK
+
+
+def _output_format(args: argparse.Namespace, default: str = "table") -> str:
+    """--format (else `default`), with --json and --speakers as the shorthands they were before it (they must
+    agree with it)."""
+    shorthand = "json" if args.json else "speakers" if args.speakers else None
+    if args.json and args.speakers:
+        raise _UsageError("give --json or --speakers, not both")
+    if shorthand and args.format not in (None, "json" if args.json else "table"):
+        raise _UsageError(f"--{'json' if args.json else 'speakers'} and --format {args.format} disagree")
+    return shorthand or args.format or default
+
+
+def _formatted(article: Article, result: ExtractionResult, output_format: str) -> str:
+    if output_format == "json":
+        return result.model_dump_json(indent=2) + "\n"
+    if output_format == "csv":
+        return exports.claims_csv(((), index, claim) for index, claim in enumerate(result.claims))
+    if output_format == "html":
+        return exports.article_html(*exports.extraction_view(article, result))
+    return (format_speakers(result) if output_format == "speakers" else format_table(result)) + "\n"
 
 
 def _extract_batch(args: argparse.Namespace) -> int:
@@ -178,9 +198,14 @@ def _extract_batch(args: argparse.Namespace) -> int:
         numbered = list(json_lines(args.jsonl))  # read before any work: an unreadable file is a usage error
     except InvalidInputError as exc:
         raise _UsageError(exc.message) from exc
+    output_format = _output_format(args, default="json")
+    if output_format not in _BATCH_FORMATS:
+        raise _UsageError(f"--jsonl writes {' or '.join(_BATCH_FORMATS)}, not {output_format}")
     extractor = _extractor(args.extractor)
     failures = 0
     with _output(args.output) as out:
+        # The header even when no article yields a claim: the columns are known.
+        csv_rows = exports.ClaimCsvWriter(out, leading=("id",)) if output_format == "csv" else None
         for line in _progress(numbered, len(numbered), "extract"):
             record: dict[str, Any]
             doc_id: Any = f"line-{line.number}"
@@ -196,7 +221,12 @@ def _extract_batch(args: argparse.Namespace) -> int:
             except Exception as exc:
                 failures += 1
                 record = {"id": doc_id, "error": {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}}
-            _write_json_line(out, record)
+            if csv_rows is None:
+                _write_json_line(out, record)
+            elif "error" in record:  # a CSV row is a claim: a failed article is told on stderr, by its id
+                print(f"error: {doc_id}: {record['error']['code']}: {record['error']['message']}", file=sys.stderr)
+            else:
+                csv_rows.write(((str(doc_id),), index, claim) for index, claim in enumerate(result.claims))
             out.flush()
     if failures:
         print(f"error: {failures} of {len(numbered)} articles failed (see their 'error' lines)", file=sys.stderr)
@@ -279,11 +309,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("extract", help="extract the claims of an article (or a JSON-lines batch)")
     ex.add_argument("path", nargs="?", help="plain text or a JSON object with a 'text' field; - reads stdin")
-    ex.add_argument("--json", action="store_true", help="print the result object as JSON instead of a table")
+    ex.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        default=None,
+        help="table (default), json (the result object; JSON Lines with --jsonl), csv (one row per claim; with "
+        "--jsonl a leading id column), html (one self-contained page with the claims highlighted, as in /ui)",
+    )
+    ex.add_argument("--json", action="store_true", help="the same as --format json")
     ex.add_argument("--speakers", action="store_true", help="print only the speakers table (name, type, role, claims)")
     ex.add_argument("--extractor", choices=extractors, default=None, help="default: WHOSAID_EXTRACTOR (auto)")
     ex.add_argument("--jsonl", metavar="IN.jsonl", help="one article object per line (doc_id or id, text, metadata)")
-    ex.add_argument("-o", "--output", metavar="OUT", help="with --jsonl: write here instead of stdout")
+    ex.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
     ex.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
     ex.set_defaults(func=_cmd_extract)
 

@@ -264,6 +264,11 @@ def test_the_example_result_is_real() -> None:
         {k: v for k, v in claim.items() if k in fields} for claim in examples.CLAIMS
     ]
     assert [s.model_dump() for s in extracted.speakers] == examples.ARTICLE_RECORD["speakers"]
+    # format=csv of those claims, exactly as the route writes it.
+    from whosaid.api.routes import claim_records_csv
+    from whosaid.storage.records import ClaimRecord
+
+    assert claim_records_csv(ClaimRecord.model_validate(claim) for claim in examples.CLAIMS) == examples.CLAIMS_CSV
 
 
 def _check(document: dict[str, Any], method: str, path: str, result: Any) -> None:

@@ -10,7 +10,6 @@ import json
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,6 +18,7 @@ from urllib.parse import unquote_plus
 import boto3
 import pytest
 
+from infra.lambda_events import LocalLambdaContext
 from tests.support.aws_stack import REGION, moto_stack_resources
 from tests.support.service_support import api_event, invoke
 from whosaid.errors import InvalidInputError
@@ -50,17 +50,6 @@ PAGE = """<!doctype html>
 <footer>Copyright 2021 Example News. All rights reserved.</footer>
 </body></html>
 """
-
-
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "whosaid-test-ingest"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:whosaid-test-ingest"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 300_000
 
 
 def _load_handler() -> ModuleType:
@@ -113,7 +102,8 @@ class IngestStack:
         }
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        return self.handler.lambda_handler(event, FakeLambdaContext())
+        context = LocalLambdaContext(function_name="whosaid-test-ingest", timeout_seconds=300)
+        return self.handler.lambda_handler(event, context)
 
     def drain(self) -> dict[str, Any]:
         """Deliver everything queued to the handler once (S3's test event included)."""

@@ -3,18 +3,21 @@ and looking at what is stored."""
 
 from __future__ import annotations
 
-import copy
+import functools
 import importlib.util
 import json
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 
+from infra.lambda_events import ApiRoute, LocalLambdaContext, api_gateway_event, api_routes
+from infra.template_resources import load_template
 from whosaid.deadlines import Deadline
 from whosaid.models import Article, Claim, ExtractionResult, Speaker, SpeakerType, Usage
 
@@ -22,6 +25,11 @@ REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
 SEED_TEXT = (EVENTS / "seed-article.txt").read_text(encoding="utf-8")
 SEED_ARTICLE_ID = "5a2ec754b9dc076ed993"  # article_id_for_text(SEED_TEXT): the id in the events/api-*.json files
+API_FUNCTION = "whosaid-test-ApiFunction"
+# What API Gateway adds to every request on the execute-api host (CloudFront, X-Forwarded-*), as the events show.
+_GATEWAY_HEADERS: dict[str, str] = json.loads((EVENTS / "api-list-articles.json").read_text(encoding="utf-8"))[
+    "headers"
+]
 
 # "<Speaker> said <content>." sentences, the only thing the fake extractor understands.
 _SAID = re.compile(r"(?:^|(?<=\. ))(?P<speaker>[^.]+?) said (?P<content>[^.]+)\.")
@@ -75,18 +83,9 @@ class FakeExtractor:
         return ExtractionResult.from_claims(claims, Usage(extractor="rules"))
 
 
-@dataclass
-class LambdaContext:
-    function_name: str = "whosaid-test-ApiFunction"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:whosaid-test-ApiFunction"
-    aws_request_id: str = "5a1f3c9e-0000-4000-8000-000000000000"
-    timeout_ms: int = 28_000  # the API function's Timeout; the clock starts when the context is made
-    started: float = field(default_factory=time.monotonic)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, self.timeout_ms - int((time.monotonic() - self.started) * 1000))
+def lambda_context(*, timeout_seconds: float = 28.0) -> LocalLambdaContext:
+    """The API function's context (its Timeout by default); the clock starts when it is made."""
+    return LocalLambdaContext(function_name=API_FUNCTION, memory_limit_in_mb=512, timeout_seconds=timeout_seconds)
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -102,23 +101,28 @@ def api_event(
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A REST proxy event shaped like the files in events/ (from api-list-articles.json) for any request."""
-    event = copy.deepcopy(load_event("api-list-articles.json"))
-    event["httpMethod"] = method
-    event["path"] = path
-    event["resource"] = path
-    event["requestContext"]["httpMethod"] = method
-    event["requestContext"]["path"] = f"/Prod{path}"
-    event["queryStringParameters"] = query
-    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
+    """A REST proxy event for any request, as API Gateway sends it on the execute-api host of the Prod stage (the
+    local stack's builder, infra/lambda_events.py, with the headers of the events/ files)."""
     if body is not None:
         raw_body = json.dumps(body)
-    event["body"] = raw_body
-    if raw_body is not None:
-        event["headers"]["Content-Type"] = "application/json"
-    event["headers"].update(headers or {})
-    event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
-    return event
+    request_headers = {**_GATEWAY_HEADERS, **({"Content-Type": "application/json"} if raw_body is not None else {})}
+    request_headers.update(headers or {})
+    return api_gateway_event(
+        method=method,
+        raw_path=f"{path}?{urlencode(query)}" if query else path,
+        headers=request_headers.items(),
+        body=raw_body.encode("utf-8") if raw_body is not None else b"",
+        routes=_api_routes(),
+        stage="Prod",
+        host=_GATEWAY_HEADERS["Host"],
+        source_ip="203.0.113.10",
+        stage_in_path=True,
+    )
+
+
+@functools.cache
+def _api_routes() -> tuple[ApiRoute, ...]:
+    return tuple(api_routes(load_template(), "ApiFunction"))
 
 
 _handler_module: Any = None
@@ -144,8 +148,8 @@ class ApiResult:
     raw: str
 
 
-def invoke(event: dict[str, Any], context: LambdaContext | None = None) -> ApiResult:
-    response = api_handler().lambda_handler(event, context or LambdaContext())
+def invoke(event: dict[str, Any], context: LocalLambdaContext | None = None) -> ApiResult:
+    response = api_handler().lambda_handler(event, context or lambda_context())
     raw = response.get("body") or ""
     try:
         body = json.loads(raw) if raw else None

@@ -221,3 +221,69 @@ def test_eval_with_the_llm_prints_tokens_and_cost_per_article(
     assert lines[1].split() == ["article", "requests", "prompt", "cached", "completion", "cost", "USD"]
     assert lines[3].split() == ["1", "1", "1000", "0", "100", "0.000560"]  # 1000 x $0.40/M + 100 x $1.60/M
     assert lines[-1].split()[0] == "total"
+
+
+# --- --format: csv and html exports -----------------------------------------------------------------------------
+
+
+def _csv_rows(document: str) -> list[dict[str, str]]:
+    import csv
+
+    return list(csv.DictReader(io.StringIO(document, newline="")))
+
+
+def test_extract_format_csv_writes_one_row_per_claim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from whosaid.exports import CLAIM_COLUMNS
+
+    assert main(["extract", write(tmp_path, "a.txt", ARTICLE), "--extractor", "rules", "--format", "csv"]) == 0
+    rows = _csv_rows(capsys.readouterr().out)
+    assert [list(row) for row in rows] == [list(CLAIM_COLUMNS)] * 2
+    assert [(row["index"], row["speaker"], row["stance"]) for row in rows] == [
+        ("0", "Ann Lee", "asserts"),
+        ("1", "The council", "denies"),
+    ]
+    for row in rows:  # the offsets index the article as given
+        assert ARTICLE[int(row["content_start"]) : int(row["content_end"])] == row["content"]
+
+
+def test_extract_format_html_writes_a_page_of_the_article(tmp_path: Path) -> None:
+    out = tmp_path / "claims.html"
+    source = write(tmp_path, "a.json", json.dumps({"text": ARTICLE, "title": "Bridge <before> winter"}))
+    assert main(["extract", source, "--extractor", "rules", "--format", "html", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "<title>Bridge &lt;before&gt; winter · whosaid</title>" in page
+    assert '"content": "“We will rebuild the bridge before winter,”"' in page  # the claims travel in the page
+
+
+def test_jsonl_batch_as_csv_adds_the_id_column_and_reports_failures_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [json.dumps({"doc_id": "a-1", "text": ARTICLE}), "{broken", json.dumps({"id": 7, "text": ARTICLE})]
+    source = write(tmp_path, "in.jsonl", "\n".join(lines) + "\n")
+    out_path = tmp_path / "out.csv"
+    assert main(["extract", "--jsonl", source, "--format", "csv", "-o", str(out_path), "--extractor", "rules"]) == 1
+    rows = _csv_rows(out_path.read_text(encoding="utf-8"))
+    assert [(row["id"], row["index"]) for row in rows] == [("a-1", "0"), ("a-1", "1"), ("7", "0"), ("7", "1")]
+    err = capsys.readouterr().err
+    assert "error: line-2: invalid_input" in err and "1 of 3 articles failed" in err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--jsonl", "IN", "--format", "html"], "--jsonl writes json or csv, not html"),
+        (["--jsonl", "IN", "--format", "table"], "--jsonl writes json or csv, not table"),
+        (["PATH", "--json", "--format", "csv"], "--json and --format csv disagree"),
+        (["PATH", "--speakers", "--format", "html"], "--speakers and --format html disagree"),
+        (["PATH", "--json", "--speakers"], "give --json or --speakers, not both"),
+    ],
+)
+def test_formats_that_do_not_fit_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    paths = {
+        "IN": write(tmp_path, "in.jsonl", json.dumps({"text": ARTICLE}) + "\n"),
+        "PATH": write(tmp_path, "a.txt", ARTICLE),
+    }
+    assert main(["extract", *(paths.get(a, a) for a in arguments), "--extractor", "rules"]) == 2
+    assert message in capsys.readouterr().err

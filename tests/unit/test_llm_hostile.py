@@ -140,7 +140,7 @@ def test_the_extraction_deadline_fails_it_as_a_timeout_with_the_usage_so_far(env
 def test_an_api_invocation_never_outlives_its_deadline_nor_leaves_the_article_pending(
     aws_env: dict[str, str], env: Any, fake_openai: FakeOpenAI
 ) -> None:
-    from tests.support.service_support import LambdaContext, api_event, invoke
+    from tests.support.service_support import api_event, invoke, lambda_context
     from whosaid.config import get_settings
     from whosaid.service import ArticleService
 
@@ -151,7 +151,7 @@ def test_an_api_invocation_never_outlives_its_deadline_nor_leaves_the_article_pe
     env.setattr("whosaid.api.routes.get_article_service", lambda: service)
     fake_openai.default = ok([QASSEM], delay=8)  # slower than the whole function
 
-    context = LambdaContext(timeout_ms=3_000)
+    context = lambda_context(timeout_seconds=3)
     response = invoke(api_event("POST", "/articles", body={"text": ARTICLE}), context)
     assert context.get_remaining_time_in_millis() > 0  # answered before the function's own end
     assert response.status == 504 and response.body["error"]["code"] == "llm_timeout"

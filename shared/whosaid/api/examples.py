@@ -127,6 +127,17 @@ CLAIMS: list[dict[str, Any]] = [
         **_CLAIM_CONTEXT,
     },
 ]
+# GET /articles/{id}/claims?format=csv of CLAIMS, as whosaid.exports writes it (tests/api/test_openapi.py checks).
+CLAIMS_CSV = (
+    "article_id,speaker_id,index,speaker,speaker_type,speaker_role,cue,stance,quote_type,content,content_start,"
+    "content_end,speaker_start,speaker_end,cue_start,cue_end,segments,grounding,confidence,extractor\r\n"
+    "0c9a5f42dddd37815105,spk_0cdc233e746c0b8d4ea4,0,Elena Marsh,person,Mayor,said,asserts,direct,"
+    '"“We cannot keep rebuilding the same streets every spring,”",145,203,204,221,222,226,,exact,0.9,rules\r\n'
+    "0c9a5f42dddd37815105,spk_35602bef6bcca32f3d09,1,Opponents,anonymous,,said,asserts,indirect,"
+    "the plan would raise property taxes without a public vote,258,315,243,252,253,257,,exact,0.7,rules\r\n"
+    "0c9a5f42dddd37815105,spk_f2dc937fba8b13822c71,2,report,document,the regional water authority,According to,"
+    'asserts,indirect,"the barrier would protect about 3,000 homes",372,415,330,370,317,329,,exact,0.7,rules\r\n'
+)
 # An opaque token as the API returns them (base64url JSON and a signature); only the API can make a valid one.
 NEXT_TOKEN = (
     "eyJrIjp7InBrIjoiQVJUSUNMRSMwYzlhNWY0MmRkZGQzNzgxNTEwNSIsInNrIjoiQ0xBSU0jMDAwMDAxIn0sInAiOiJBUlRJQ0xFIzBj"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from whosaid import exports
 from whosaid.api import examples
 from whosaid.api.app import app
 from whosaid.api.openapi import base_path
@@ -24,7 +26,7 @@ from whosaid.api.schemas import (
 from whosaid.models import Article, SpeakerType
 from whosaid.service import get_article_service
 from whosaid.service.articles import MAX_SPEAKER_CHARS, MAX_SPEAKER_QUERY_CHARS
-from whosaid.storage import UploadStatus
+from whosaid.storage import ClaimRecord, UploadStatus
 from whosaid.storage.pagination import MAX_TOKEN_CHARS
 
 if TYPE_CHECKING:
@@ -179,16 +181,52 @@ def get_article(article_id: ArticleId) -> ArticleResponse:
     "/articles/<article_id>/claims",
     method="GET",
     summary="The claims of an article, in text order",
+    description="format=csv: every claim of the article in one CSV file (one row per claim, the columns of "
+    "whosaid.exports.CLAIM_COLUMNS after article_id and speaker_id; limit and next_token do not apply).",
     responses={
-        200: _ok("A page of claims.", ClaimListResponse, examples.CLAIM_PAGE),
+        200: {
+            "description": "A page of claims (format=json), or every claim as CSV (format=csv).",
+            "content": {
+                **_ok("", ClaimListResponse, examples.CLAIM_PAGE)["content"],
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "examples": {"csv": {"summary": "Every claim, one row each", "value": examples.CLAIMS_CSV}},
+                },
+            },
+            "headers": {
+                "Content-Disposition": {
+                    "description": "format=csv: attachment; filename=whosaid-<article_id>-claims.csv",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
         **_errors("invalid_next_token", "not_found", "article_not_complete", *_ANY_ROUTE),
     },
     tags=["claims"],
     operation_id="listArticleClaims",
 )
-def get_article_claims(article_id: ArticleId, limit: Limit = 20, next_token: NextToken = None) -> ClaimListResponse:
-    page = get_article_service().list_claims(article_id, limit=limit, next_token=next_token)
-    return ClaimListResponse(claims=page.items, next_token=page.next_token)
+def get_article_claims(
+    article_id: ArticleId,
+    limit: Limit = 20,
+    next_token: NextToken = None,
+    output_format: Annotated[
+        Literal["json", "csv"],
+        Query(alias="format", description="json (default): a page of claims; csv: every claim, one file."),
+    ] = "json",
+) -> Response[ClaimListResponse | str]:
+    service = get_article_service()
+    if output_format == "csv":
+        body = claim_records_csv(service.article_claims(article_id))
+        disposition = f'attachment; filename="whosaid-{article_id}-claims.csv"'
+        return Response(200, exports.CSV_MEDIA_TYPE, body, headers={"Content-Disposition": disposition})
+    page = service.list_claims(article_id, limit=limit, next_token=next_token)
+    return _json(200, ClaimListResponse(claims=page.items, next_token=page.next_token))
+
+
+def claim_records_csv(claims: Iterable[ClaimRecord]) -> str:
+    """Stored claims as CSV: the article's and the speaker's directory ids first, then the claim's columns."""
+    rows = (((claim.article_id, claim.speaker_id), claim.index, claim) for claim in claims)
+    return exports.claims_csv(rows, leading=("article_id", "speaker_id"))
 
 
 @app.route(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from typing import Any
 
 import openai
 
+from whosaid.backoff import backoff_delay
 from whosaid.config import Settings
 from whosaid.deadlines import Deadline
 from whosaid.errors import ConfigurationError, ExtractionError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
@@ -206,7 +206,7 @@ def _deadline_error(deadline: Deadline, last: _Retryable | None) -> LLMTimeoutEr
 
 def _backoff(retry: int) -> float:
     """The SDK's own: 0.5 s doubling per retry up to 8 s, less up to a quarter of jitter."""
-    return min(0.5 * 2**retry, 8.0) * (1 - 0.25 * random.random())
+    return backoff_delay(retry, base=0.5, cap=8.0, jitter=0.25)
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -40,6 +40,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
+from whosaid.backoff import backoff_delay
 from whosaid.config import get_settings
 from whosaid.errors import InvalidInputError, LLMOutputError, NotFoundError, WhosaidError
 from whosaid.ingest.documents import article_from_object, check_size, document_suffix
@@ -157,8 +158,8 @@ class Ingestor:
 
     def retry_delay(self, receive_count: int) -> int:
         """Seconds until SQS redelivers a message that failed on its `receive_count`-th delivery."""
-        delay = self._retry_base_seconds * 2 ** (max(receive_count, 1) - 1)
-        return int(min(MAX_VISIBILITY_SECONDS, round(delay)))
+        delay = backoff_delay(max(receive_count, 1) - 1, base=self._retry_base_seconds, cap=MAX_VISIBILITY_SECONDS)
+        return round(delay)
 
     def _schedule_retry(self, record: SQSRecord, exc: BaseException | None) -> None:
         """A failed record comes back after its backoff (at once, if malformed) rather than the queue's visibility

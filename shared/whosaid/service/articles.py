@@ -422,13 +422,22 @@ class ArticleService:
         return self.store.list_articles(limit=limit, next_token=next_token)
 
     def list_claims(self, article_id: str, *, limit: int = 20, next_token: str | None = None) -> Page[ClaimRecord]:
+        self._require_complete(article_id)
+        return self.store.list_claims(article_id, limit=limit, next_token=next_token)
+
+    def article_claims(self, article_id: str) -> list[ClaimRecord]:
+        """Every claim of a complete article, in text order (an export: an article's claims are bounded)."""
+        self._require_complete(article_id)
+        return self.store.all_claims(article_id)
+
+    def _require_complete(self, article_id: str) -> ArticleRecord:
         record = self._require(article_id)
         if record.status != "complete":
             raise ArticleNotReadyError(
                 f"article {article_id} is {record.status}; its claims are available once GET /articles/{article_id} "
                 "shows status complete"
             )
-        return self.store.list_claims(article_id, limit=limit, next_token=next_token)
+        return record
 
     def speaker_claims(self, speaker: str, *, limit: int = 20, next_token: str | None = None) -> Page[ClaimRecord]:
         """A speaker's claims across articles, newest first: by speaker_id (spk_..., any directory entry,

@@ -21,13 +21,13 @@ The conditions are DynamoDB condition expressions over the names in NAMES; the v
 
 from __future__ import annotations
 
-import random
 import re
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any, Literal
 
+from whosaid.backoff import backoff_delay
 from whosaid.storage.aws import error_code, translate_aws_errors
 
 ABSENT = "attribute_not_exists(pk)"
@@ -103,6 +103,7 @@ def conditional_write(write: Callable[..., Any], operation: str, **request: Any)
     return response
 
 
-def backoff(attempt: int, *, base: float = 0.05, cap: float = 2.0) -> float:
-    """Exponential backoff with jitter: `base` doubled per attempt (from 0), capped at `cap`, then 50-100% of it."""
-    return min(cap, base * 2**attempt) * (0.5 + random.random() / 2)
+def backoff(attempt: int) -> float:
+    """The wait before retrying a batch's unprocessed items: 50 ms doubling per attempt (from 0) up to 2 s, less
+    up to half of it at random."""
+    return backoff_delay(attempt, base=0.05, cap=2.0, jitter=0.5)
