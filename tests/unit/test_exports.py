@@ -107,7 +107,7 @@ def test_html_page_is_self_contained_and_only_its_own_scripts_may_run() -> None:
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in policy.group(1)
     assert "'unsafe-inline'" not in policy.group(1).split("script-src", 1)[1]
-    assert "<style>" in page and ".whosaid" in page  # the viewer's styles, inlined
+    assert "<style>" in page and ".wsv-text" in page  # the viewer's styles, inlined
 
 
 def test_html_page_carries_the_article_and_claims_as_the_api_shapes_them() -> None:
