@@ -3,13 +3,17 @@ worker and the API server; print how to use them; stop everything on Ctrl-C (or 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 from types import FrameType
 
 from infra.lambda_events import api_routes
@@ -22,6 +26,7 @@ from infra.template_resources import CreatedStack, load_template
 API_FUNCTION = "ApiFunction"
 INGEST_FUNCTION = "IngestFunction"
 INGEST_QUEUE = "IngestQueue"
+SEED_ARTICLE = Path(__file__).resolve().parents[2] / "events" / "seed-article.txt"
 
 
 def _int_env(name: str, default: int) -> int:
@@ -42,8 +47,35 @@ def describe_extractor(environment: Mapping[str, str]) -> str:
     return f"llm ({settings.model} at {settings.openai_base_url or 'api.openai.com'})"
 
 
+def should_seed(environment: Mapping[str, str], extractor: str) -> bool:
+    """WHOSAID_LOCAL_SEED (1 or 0); unset: seed with the rules extractor only (the LLM's tokens are not free)."""
+    value = environment.get("WHOSAID_LOCAL_SEED", "").strip()
+    if value not in ("", "0", "1"):
+        raise SystemExit(f"WHOSAID_LOCAL_SEED must be 1 or 0, got {value!r}")
+    return value == "1" if value else extractor.startswith("rules")
+
+
+def post_seed_article(api_url: str, api_key: str | None) -> str:
+    """POST events/seed-article.txt through the local API, as a client would: its article id (once stored, the same
+    text is answered from the table, so a restart does not extract it again)."""
+    body = json.dumps({"text": SEED_ARTICLE.read_text(encoding="utf-8"), "title": "No breakthroughs"}).encode()
+    headers = {"Content-Type": "application/json", **({"x-api-key": api_key} if api_key else {})}
+    request = urllib.request.Request(f"{api_url}/articles", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return str(json.loads(response.read())["article"]["article_id"])
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+        raise RuntimeError(f"the seed article could not be posted: {exc}") from exc
+
+
 def print_banner(
-    api_url: str, backends: Backends, stack: CreatedStack, extractor: str, *, api_key_required: bool = False
+    api_url: str,
+    backends: Backends,
+    stack: CreatedStack,
+    extractor: str,
+    *,
+    api_key_required: bool = False,
+    seed_article_id: str | None = None,
 ) -> None:
     # The key itself is never printed: the examples read it from the variable.
     key_header = ' -H "x-api-key: $WHOSAID_LOCAL_API_KEY"' if api_key_required else ""
@@ -51,11 +83,12 @@ def print_banner(
     bucket = stack.resources["ArticlesBucket"].ref if "ArticlesBucket" in stack.resources else "<bucket>"
     moto = backends.moto_endpoint
     seed = "events/seed-article.txt"
+    seeded = f"   (the seed article: {api_url}/ui#/articles/{seed_article_id})" if seed_article_id else ""
     env = "AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1"
     say(
         f"""
   API            {api_url}   (docs: {api_url}/docs, spec: {api_url}/openapi.json)
-  claim viewer   {api_url}/ui
+  claim viewer   {api_url}/ui{seeded}
   extractor      {extractor}
   API key        {auth}
   DynamoDB       {backends.dynamodb_endpoint}   {backends.dynamodb_label}
@@ -131,7 +164,15 @@ def main() -> int:
 
         api_url = f"http://{host}:{port}"
         extractor = describe_extractor(api.environment)
-        print_banner(api_url, backends, stack, extractor, api_key_required=api_key is not None)
+        seed_article_id = None
+        if should_seed(user_environment, extractor):
+            try:
+                seed_article_id = post_seed_article(api_url, api_key)
+            except RuntimeError as exc:  # the stack still serves: say why the viewer starts empty
+                say(str(exc))
+        print_banner(
+            api_url, backends, stack, extractor, api_key_required=api_key is not None, seed_article_id=seed_article_id
+        )
         say(f"whosaid local stack ready on {api_url} (started in {time.perf_counter() - started:.1f} s)")
         while not stop.wait(0.5):
             pass

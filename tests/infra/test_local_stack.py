@@ -470,7 +470,8 @@ def test_make_run_serves_the_api_and_ingests_uploads(tmp_path: Path) -> None:
         if "DynamoDB Local" in dynamodb_line:
             assert any("java" in _cmdline(pid) for pid in _descendants(process.pid))
 
-        # The seed article, posted as the README's curl example does: the rules extractor finds its claims.
+        # The seed article is there already (make run posts it with the rules extractor), and the viewer's link to
+        # it is printed; posted again as the README's curl example does, it is answered from the table.
         text = SEED.read_text(encoding="utf-8")
         status, _, body = _request(
             f"{base}/articles",
@@ -478,10 +479,11 @@ def test_make_run_serves_the_api_and_ingests_uploads(tmp_path: Path) -> None:
             body=json.dumps({"text": text}).encode(),
             headers={"Content-Type": "application/json"},
         )
-        assert status == 201, body
+        assert status == 200, body
         created = json.loads(body)
         assert created["claims"]
         article_id = created["article"]["article_id"]
+        assert f"{base}/ui#/articles/{article_id}" in output
 
         status, _, body = _request(f"{base}/speakers/Hazem%20Qassem/claims")
         assert status == 200, body
@@ -744,3 +746,20 @@ def test_one_invocation_at_a_time_per_function(handler_spec: FunctionSpec) -> No
         finally:
             server.shutdown()
             server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("value", "extractor", "seeded"),
+    [
+        (None, "rules (offline; ...)", True),
+        (None, "llm (gpt-4o-mini at api.openai.com)", False),  # tokens are not spent unasked
+        ("1", "llm (gpt-4o-mini at api.openai.com)", True),
+        ("0", "rules (offline; ...)", False),
+    ],
+)
+def test_make_run_posts_the_seed_article_unless_told_not_to(value: str | None, extractor: str, seeded: bool) -> None:
+    from infra.local.__main__ import should_seed
+
+    assert should_seed({} if value is None else {"WHOSAID_LOCAL_SEED": value}, extractor) is seeded
+    with pytest.raises(SystemExit, match="WHOSAID_LOCAL_SEED must be 1 or 0"):
+        should_seed({"WHOSAID_LOCAL_SEED": "yes"}, extractor)
