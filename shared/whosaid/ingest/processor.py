@@ -46,7 +46,7 @@ from whosaid.ingest.documents import article_from_object, check_size, document_s
 from whosaid.ingest.messages import ExtractArticleMessage, S3ObjectRef, S3TestEvent, parse_message
 from whosaid.observability import logger, metrics, tracer
 from whosaid.service import ArticleService, get_article_service
-from whosaid.storage import UploadStatus, article_id_for_text
+from whosaid.storage import UploadStatus, WorkQueue, article_id_for_text
 from whosaid.storage.aws import aws_client, error_code, translate_aws_errors
 from whosaid.storage.keys import upload_id as make_upload_id
 
@@ -181,7 +181,12 @@ class Ingestor:
             logger.error("ingest message failed unexpectedly; it will be retried", extra=details, exc_info=exc)
         metrics.add_metric(name="IngestRetries", unit=MetricUnit.Count, value=1)
         queue = self.service.queue
-        if not queue.queue_url or queue.queue_url.rsplit("/", 1)[-1] != record.event_source_arn.rsplit(":", 1)[-1]:
+        # The SQS work queue's client and URL: the service is typed against any queue, the ingest runs on SQS's.
+        if (
+            not isinstance(queue, WorkQueue)
+            or not queue.queue_url
+            or (queue.queue_url.rsplit("/", 1)[-1] != record.event_source_arn.rsplit(":", 1)[-1])
+        ):
             logger.warning("the record is not from WHOSAID_QUEUE_URL; its visibility is left to the queue")
             return
         try:

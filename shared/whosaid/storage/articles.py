@@ -150,6 +150,10 @@ class ArticleStore:
             self._s3 = aws_client("s3")
         return self._s3
 
+    def prepare(self) -> None:
+        """Make the S3 client now (init, or before a SnapStart snapshot) rather than on first use."""
+        _ = self.s3
+
     # --- articles ---------------------------------------------------------------------------------------------
 
     def _article_item(self, article_id: str) -> dict[str, Any] | None:

@@ -30,6 +30,9 @@ class UploadStore:
     def __init__(self, store: ArticleStore) -> None:
         self._store = store
 
+    def prepare(self) -> None:
+        """Nothing of its own to make: it writes and lists through the article store's DynamoDB client."""
+
     def record(
         self,
         *,
