@@ -54,8 +54,10 @@ from whosaid.storage.items import (
     article_record,
     claim_attributes,
     claim_from_item,
+    completed_records,
     from_item,
     key_of,
+    pending_article_attributes,
     to_item,
     to_values,
 )
@@ -218,28 +220,15 @@ class ArticleStore:
         if not inline and (current := self.get_article(article_id)) is not None:
             return current
         lease_id = new_lease_id()
-        attributes: dict[str, Any] = {
-            "pk": keys.article_pk(article_id),
-            "sk": keys.META_SK,
-            "entity": "article",
-            "article_id": article_id,
-            "status": "pending",
-            "title": article.title,
-            "url": str(article.url) if article.url else None,
-            "source": article.source,
-            "published_at": keys.utc_timestamp(article.published_at) if article.published_at else None,
-            "language": article.language,
-            "text_chars": len(article.text),
-            "claim_count": 0,
-            "origin": origin,
-            "created_at": now,
-            "updated_at": now,
-            "lease_id": lease_id,
-            "lease_until": epoch_now() + lease_seconds,
-            "queued": True if queued else None,
-            "gsi2pk": keys.ARTICLES_PARTITION,
-            "gsi2sk": keys.recency_sort_key(now, article_id),
-        }
+        attributes = pending_article_attributes(
+            article,
+            article_id,
+            now=now,
+            lease_id=lease_id,
+            lease_until=epoch_now() + lease_seconds,
+            origin=origin,
+            queued=queued,
+        )
         body_version: str | None = None
         if inline:
             attributes["text"] = article.text
@@ -356,7 +345,7 @@ class ArticleStore:
         # One transaction holds the claims, the flip and the speakers' entries, or the claims are staged.
         staged = len(attributes) + 1 + len(speakers) > TRANSACTION_MAX_ITEMS
         claim_items = [to_item({**a, "staged": True if staged else None}) for a in attributes]
-        stored = self._completed(article, result, now, claim_items)
+        stored = completed_records(article, result, now, claim_items)
         leftovers = list(self._claim_keys(article_id))
         if leftovers or staged:
             # Unconditional writes (removing claims a previous attempt left behind, which would outlive this
@@ -407,33 +396,6 @@ class ArticleStore:
             raise
         self._add_to_directory(article_id, chunks, start=0)
         return stored
-
-    @staticmethod
-    def _completed(
-        article: ArticleRecord, result: ExtractionResult, now: str, claim_items: list[dict[str, Any]]
-    ) -> tuple[ArticleRecord, list[ClaimRecord]]:
-        """The article and claims as a read after the flip returns them (values round-tripped through the item
-        format, so numbers come back as a read decodes them)."""
-        summary = from_item(
-            to_item(
-                {
-                    "claim_count": len(result.claims),
-                    "speakers": [s.model_dump(mode="json") for s in result.speakers],
-                    "usage": result.usage.model_dump(mode="json"),
-                }
-            )
-        )
-        record = ArticleRecord.model_validate(
-            {
-                **article.model_dump(),
-                **summary,
-                "status": "complete",
-                "error": None,
-                "updated_at": now,
-                "completed_at": now,
-            }
-        )
-        return record, [claim_from_item(item) for item in claim_items]
 
     def finish_directory(self, article_id: str) -> None:
         """Count in the directory the speakers an interrupted completion left out (ArticleRecord.directory_pending):

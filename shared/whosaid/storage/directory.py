@@ -81,6 +81,14 @@ def search_filter(words: list[str], speaker_type: str | None) -> tuple[str, dict
     return (" AND ".join(parts), names, values) if parts else None
 
 
+def matches(entry: dict[str, Any], words: list[str], speaker_type: str | None) -> bool:
+    """Whether an entry (plain attributes) passes search_filter(words, speaker_type): the same test in Python, for a
+    store that keeps entries itself (the in-memory store of the tests)."""
+    if speaker_type and entry["type"] != speaker_type:
+        return False
+    return all(f" {word}" in entry["search"] for word in words)
+
+
 def query_scope(words: list[str], speaker_type: str | None) -> str:
     """What a directory next_token is bound to besides its partition: a page token of one query is refused by any
     other (it would skip entries the other query lists)."""
