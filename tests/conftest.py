@@ -70,10 +70,10 @@ def article_service(
 
 
 @pytest.fixture
-def memory_storage(monkeypatch: pytest.MonkeyPatch) -> MemoryStorage:
-    """Empty in-memory stores. AWS is pointed at a closed local port, so a call that should not happen fails
-    at once instead of leaving the machine."""
-    from tests.support.memory_store import MemoryStorage
+def offline_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment of a test that needs no AWS: no AWS or OpenAI variables from the shell, the rules extractor,
+    settings read afresh, and AWS pointed at a closed local port, so a call that should not happen fails at once
+    instead of leaving the machine."""
     from whosaid.config import get_settings
     from whosaid.service import get_article_service
 
@@ -81,11 +81,18 @@ def memory_storage(monkeypatch: pytest.MonkeyPatch) -> MemoryStorage:
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "memory")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "memory")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "offline")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "offline")
     monkeypatch.setenv("WHOSAID_EXTRACTOR", "rules")
     get_settings.cache_clear()
     get_article_service.cache_clear()
+
+
+@pytest.fixture
+def memory_storage(offline_env: None) -> MemoryStorage:
+    """Empty in-memory stores (articles, uploads, the work queue)."""
+    from tests.support.memory_store import MemoryStorage
+
     return MemoryStorage()
 
 
@@ -94,14 +101,9 @@ def memory_service(
     memory_storage: MemoryStorage, fake_extractor: FakeExtractor, monkeypatch: pytest.MonkeyPatch
 ) -> ArticleService:
     """The service on in-memory storage with the fake extractor, also behind the API routes."""
-    from whosaid.service import ArticleService
+    from tests.support.memory_store import service_on
 
-    service = ArticleService(
-        store=memory_storage.articles,
-        uploads=memory_storage.uploads,
-        queue=memory_storage.queue,
-        extractor_factory=lambda: fake_extractor,
-    )
+    service = service_on(memory_storage, lambda: fake_extractor)
     monkeypatch.setattr("whosaid.api.routes.get_article_service", lambda: service)
     return service
 

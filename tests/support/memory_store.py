@@ -17,13 +17,17 @@ reads everything (its pages are always full; DynamoDB's may come back short, whi
 
 from __future__ import annotations
 
+import copy
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from whosaid.config import get_settings
 from whosaid.errors import WhosaidError
+from whosaid.extraction import Extractor
 from whosaid.models import Article, ExtractionResult, Usage
+from whosaid.service import ArticleService
 from whosaid.storage import article_states, directory, keys
 from whosaid.storage.article_states import ArticleBusy, ArticleStateConflict, epoch_now, new_lease_id
 from whosaid.storage.articles import Held
@@ -456,11 +460,33 @@ class MemoryStorage:
         with self.articles._lock:
             return sum(len(items) for items in self.articles._claims.values())
 
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of everything stored and queued, to compare with a later one (what a read must not change)."""
+        with self.articles._lock:
+            stored = {"articles": self.articles._articles, "claims": self.articles._claims}
+            stored |= {"entries": self.articles._entries, "uploads": self.uploads._uploads}
+            return copy.deepcopy({**stored, "queue": self.queue._messages})
+
     def is_empty(self) -> bool:
         """Nothing stored and nothing queued (what a refused request leaves)."""
         with self.articles._lock:
             stored = bool(self.articles._articles or self.articles._claims or self.articles._entries)
         return not stored and not self.uploads._uploads and not self.queue._messages
+
+
+def service_on(storage: MemoryStorage, extractor_factory: Callable[[], Extractor]) -> ArticleService:
+    """The service on `storage`, extracting with what `extractor_factory` returns, its other settings from the
+    environment as ArticleService.from_settings takes them."""
+    settings = get_settings()
+    return ArticleService(
+        store=storage.articles,
+        uploads=storage.uploads,
+        queue=storage.queue,
+        extractor_factory=extractor_factory,
+        async_threshold_chars=settings.async_threshold_chars,
+        deadline_margin_seconds=settings.deadline_margin_seconds,
+        extraction_deadline_seconds=settings.extraction_deadline_seconds,
+    )
 
 
 # mypy checks the in-memory stores against the protocols the service is typed with.
