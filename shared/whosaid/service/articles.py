@@ -347,7 +347,7 @@ class ArticleService:
         article_id, lease_id = held.article.article_id, held.lease_id
         started = time.perf_counter()
         try:
-            result = self._extractor_factory().extract(article, deadline=deadline or self.deadline_for(None))
+            extraction = self._extractor_factory().extract(article, deadline=deadline or self.deadline_for(None))
         except WhosaidError as exc:
             _count_llm_tokens(exc.usage)  # a failed extraction's attempts were paid for too
             _reraise(self._mark_failed(article_id, lease_id, exc), exc)
@@ -358,9 +358,9 @@ class ArticleService:
         metrics.add_metric(
             name="ExtractionMilliseconds", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
         )
-        _count_llm_tokens(result.usage)
+        _count_llm_tokens(extraction.usage)
         try:
-            stored, claims = self.store.complete(held.article, result, now=utc_timestamp(), lease_id=lease_id)
+            stored, claims = self.store.complete(held.article, extraction, now=utc_timestamp(), lease_id=lease_id)
         except ArticleStateConflict:
             # It was deleted, or taken over after our lease lapsed: what is stored now is someone else's outcome.
             current = self._stored_article(article_id)
@@ -371,11 +371,13 @@ class ArticleService:
                 return self._wait_for(article_id)
             raise StorageError(f"article {article_id} changed while it was being stored; try again") from None
         except WhosaidError as exc:
-            exc.usage = exc.usage or result.usage  # the extraction ran: its cost is recorded on the failed article
+            exc.usage = exc.usage or extraction.usage  # the extraction ran: its cost is recorded on the failed article
             _reraise(self._mark_failed(article_id, lease_id, exc), exc)
         metrics.add_metric(name="ArticlesExtracted", unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name="ClaimsExtracted", unit=MetricUnit.Count, value=len(result.claims))
-        logger.info("article extracted", extra={"claims": len(result.claims), "extractor": result.usage.extractor})
+        metrics.add_metric(name="ClaimsExtracted", unit=MetricUnit.Count, value=len(extraction.claims))
+        logger.info(
+            "article extracted", extra={"claims": len(extraction.claims), "extractor": extraction.usage.extractor}
+        )
         return SubmitOutcome("created", stored.model_copy(update={"text": article.text}), claims)
 
     def _mark_failed(self, article_id: str, lease_id: str, exc: WhosaidError) -> WhosaidError:

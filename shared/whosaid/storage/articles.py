@@ -729,7 +729,7 @@ class ArticleStore:
         names: dict[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         """BatchGetItem (strongly consistent) in chunks of 100, retrying UnprocessedKeys with backoff."""
-        found: list[dict[str, Any]] = []
+        items_read: list[dict[str, Any]] = []
         for start in range(0, len(item_keys), BATCH_GET_MAX_KEYS):
             request: dict[str, Any] = {"Keys": item_keys[start : start + BATCH_GET_MAX_KEYS], "ConsistentRead": True}
             if projection:
@@ -740,14 +740,14 @@ class ArticleStore:
             for attempt in range(BATCH_MAX_ATTEMPTS):
                 with translate_aws_errors(operation):
                     response = self._dynamodb.batch_get_item(RequestItems=pending)
-                found.extend(response.get("Responses", {}).get(self.table_name, []))
+                items_read.extend(response.get("Responses", {}).get(self.table_name, []))
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
                 self._sleep(backoff(attempt))
             else:
                 raise StorageError(f"storage is unavailable: {operation} failed; try again later")
-        return found
+        return items_read
 
     def _query_page(
         self,
@@ -798,8 +798,8 @@ class ArticleStore:
                 request["ExclusiveStartKey"] = exclusive_start
             with translate_aws_errors("listing"):
                 response = self._dynamodb.query(**request)
-            found = response.get("Items", [])
-            items.extend(keep(found) if keep else found)
+            page_items = response.get("Items", [])
+            items.extend(keep(page_items) if keep else page_items)
             exclusive_start = response.get("LastEvaluatedKey")
             if len(items) > limit or not exclusive_start:
                 break
@@ -872,20 +872,24 @@ class ArticleStore:
                 return {"Delete": {"TableName": self.table_name, "Key": key}}
             return None  # never counted (an article completed before the directory existed)
         if removing and entry is not None:
-            new = directory.removed(entry, speaker)
-            if new is not None and not new["recent"]:
-                new = directory.with_recent(new, self._recent_mentions(new["claims_partition"], removing))
+            updated_entry = directory.removed(entry, speaker)
+            if updated_entry is not None and not updated_entry["recent"]:
+                updated_entry = directory.with_recent(
+                    updated_entry, self._recent_mentions(updated_entry["claims_partition"], removing)
+                )
         else:
-            new = directory.added(entry, speaker)
+            updated_entry = directory.added(entry, speaker)
         version = int(entry["version"]) if entry else 0
         guard: dict[str, Any] = (
             {"ConditionExpression": "version = :version", "ExpressionAttributeValues": to_values({":version": version})}
             if entry
             else {"ConditionExpression": "attribute_not_exists(pk)"}
         )
-        if new is None:
+        if updated_entry is None:
             return {"Delete": {"TableName": self.table_name, "Key": key, **guard}}
-        return {"Put": {"TableName": self.table_name, "Item": to_item({**new, "version": version + 1}), **guard}}
+        return {
+            "Put": {"TableName": self.table_name, "Item": to_item({**updated_entry, "version": version + 1}), **guard}
+        }
 
     def _recent_mentions(self, partition: str, excluded_article_id: str) -> list[dict[str, Any]]:
         """The most recent complete articles (other than the one being deleted) quoting the speaker of `partition`,

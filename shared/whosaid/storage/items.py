@@ -66,12 +66,14 @@ def article_from_item(item: dict[str, Any], *, text: str | None = None) -> Artic
     return article_record(from_item(item), text=text)
 
 
-def article_record(data: dict[str, Any], *, text: str | None = None) -> ArticleRecord:
+def article_record(attributes: dict[str, Any], *, text: str | None = None) -> ArticleRecord:
     """The record of an article item decoded by from_item (its bookkeeping left out)."""
     record = ArticleRecord.model_validate(
-        {**{k: v for k, v in data.items() if k not in _ARTICLE_INTERNAL}, "text": text}
+        {**{k: v for k, v in attributes.items() if k not in _ARTICLE_INTERNAL}, "text": text}
     )
-    record._directory_pending = record.status == "complete" and data.get("dir_done", 0) < data.get("dir_total", 0)
+    record._directory_pending = record.status == "complete" and attributes.get("dir_done", 0) < attributes.get(
+        "dir_total", 0
+    )
     return record
 
 
@@ -161,16 +163,16 @@ def claim_attributes(article: ArticleRecord, index: int, claim: Claim) -> dict[s
 
 
 def claim_from_item(item: dict[str, Any]) -> ClaimRecord:
-    data = from_item(item)
+    attributes = from_item(item)
     return ClaimRecord.model_validate(
         {
-            **data["claim"],
-            "article_id": data["article_id"],
+            **attributes["claim"],
+            "article_id": attributes["article_id"],
             # From where the claim is indexed, so the id always leads to the list the claim is in.
-            "speaker_id": keys.speaker_id(data["gsi1pk"]),
-            "index": data["index"],
-            "article_title": data.get("article_title"),
-            "article_date": data["article_date"],
+            "speaker_id": keys.speaker_id(attributes["gsi1pk"]),
+            "index": attributes["index"],
+            "article_title": attributes.get("article_title"),
+            "article_date": attributes["article_date"],
         }
     )
 
