@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from infra.fake_openai import FakeOpenAI
 from tests.support.service_support import FakeExtractor
 
 if TYPE_CHECKING:
+    from tests.support.memory_store import MemoryStorage
     from whosaid.service import ArticleService
 
 
@@ -58,6 +60,50 @@ def article_service(
     # The production poll interval: a faster one makes 19 concurrent waiters hammer in-process moto and starve the
     # one thread extracting (on 2 cores it then ran past the 20 s wait and the waiters answered "accepted").
     service = ArticleService.from_settings(get_settings(), extractor_factory=lambda: fake_extractor)
+    monkeypatch.setattr("whosaid.api.routes.get_article_service", lambda: service)
+    return service
+
+
+# --- the service on in-memory storage (API and service tests that are not about storage) ----------------------------
+# tests/support/memory_store.py, held to the DynamoDB store's behaviour by tests/service/test_store_contract.py. No
+# moto stack: a test that asserts what DynamoDB, S3 or SQS did uses `article_service` (above) instead.
+
+
+@pytest.fixture
+def offline_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment of a test that needs no AWS: no AWS or OpenAI variables from the shell, the rules extractor,
+    settings read afresh, and AWS pointed at a closed local port, so a call that should not happen fails at once
+    instead of leaving the machine."""
+    from whosaid.config import get_settings
+    from whosaid.service import get_article_service
+
+    for name in [n for n in os.environ if n.startswith(("AWS_", "OPENAI_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "offline")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "offline")
+    monkeypatch.setenv("WHOSAID_EXTRACTOR", "rules")
+    get_settings.cache_clear()
+    get_article_service.cache_clear()
+
+
+@pytest.fixture
+def memory_storage(offline_env: None) -> MemoryStorage:
+    """Empty in-memory stores (articles, uploads, the work queue)."""
+    from tests.support.memory_store import MemoryStorage
+
+    return MemoryStorage()
+
+
+@pytest.fixture
+def memory_service(
+    memory_storage: MemoryStorage, fake_extractor: FakeExtractor, monkeypatch: pytest.MonkeyPatch
+) -> ArticleService:
+    """The service on in-memory storage with the fake extractor, also behind the API routes."""
+    from tests.support.memory_store import service_on
+
+    service = service_on(memory_storage, lambda: fake_extractor)
     monkeypatch.setattr("whosaid.api.routes.get_article_service", lambda: service)
     return service
 

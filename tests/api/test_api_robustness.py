@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.service_support import ApiResult, api_event, assert_nothing_stored, invoke, table_items
+from tests.support.memory_store import MemoryStorage
+from tests.support.service_support import ApiResult, api_event, invoke
 from whosaid.service import ArticleService
 
 GOOD_TEXT = "Hazem Qassem said the talks went well."
@@ -43,25 +44,27 @@ def _post_raw(raw: str, *, base64_encoded: bool = False) -> ApiResult:
     ],
 )
 def test_unparseable_json_is_400_not_500(
-    article_service: ArticleService, aws_env: dict[str, str], name: str, raw: str
+    memory_service: ArticleService, memory_storage: MemoryStorage, name: str, raw: str
 ) -> None:
     _check_error(_post_raw(raw), 400, "invalid_json", "JSON")
-    assert_nothing_stored(aws_env)
+    assert memory_storage.is_empty()
 
 
-def test_body_that_is_not_utf8_is_400(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+def test_body_that_is_not_utf8_is_400(memory_service: ArticleService, memory_storage: MemoryStorage) -> None:
     # API Gateway base64-encodes a body it cannot pass as text; here Latin-1 "café".
     raw = base64.b64encode('{"text": "Le café said it was good."}'.encode("latin-1")).decode("ascii")
     _check_error(_post_raw(raw, base64_encoded=True), 400, "invalid_json", "UTF-8")
-    assert_nothing_stored(aws_env)
+    assert memory_storage.is_empty()
 
 
-def test_body_that_is_not_base64_when_flagged_is_400(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+def test_body_that_is_not_base64_when_flagged_is_400(
+    memory_service: ArticleService, memory_storage: MemoryStorage
+) -> None:
     _check_error(_post_raw("not base64!", base64_encoded=True), 400, "invalid_json")
-    assert_nothing_stored(aws_env)
+    assert memory_storage.is_empty()
 
 
-def test_base64_encoded_utf8_json_is_accepted(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+def test_base64_encoded_utf8_json_is_accepted(memory_service: ArticleService, memory_storage: MemoryStorage) -> None:
     text = "José García said the café was open."
     raw = base64.b64encode(json.dumps({"text": text}).encode("utf-8")).decode("ascii")
     result = _post_raw(raw, base64_encoded=True)
@@ -83,16 +86,18 @@ MULTIPART = '--xx\r\nContent-Disposition: form-data; name="text"\r\n\r\nHazem Qa
     ],
 )
 def test_form_bodies_are_415_and_write_nothing(
-    article_service: ArticleService, aws_env: dict[str, str], content_type: str, raw: str
+    memory_service: ArticleService, memory_storage: MemoryStorage, content_type: str, raw: str
 ) -> None:
     event = api_event("POST", "/articles", raw_body=raw, headers={"Content-Type": content_type})
     _check_error(invoke(event), 415, "unsupported_media_type", "application/json")
-    assert_nothing_stored(aws_env)
+    assert memory_storage.is_empty()
 
 
-def test_lone_surrogate_is_422_and_writes_nothing(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+def test_lone_surrogate_is_422_and_writes_nothing(
+    memory_service: ArticleService, memory_storage: MemoryStorage
+) -> None:
     _check_error(_post_raw('{"text": "Qassem said \\ud800 it."}'), 422, "validation_error", "text")
-    assert_nothing_stored(aws_env)
+    assert memory_storage.is_empty()
 
 
 def test_control_characters_are_kept_exactly(article_service: ArticleService, aws_env: dict[str, str]) -> None:
@@ -112,22 +117,22 @@ def test_control_characters_are_kept_exactly(article_service: ArticleService, aw
     ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01T00:30:00+23:59"],
 )
 def test_date_that_leaves_the_calendar_in_utc_is_422(
-    article_service: ArticleService, aws_env: dict[str, str], published_at: str
+    memory_service: ArticleService, memory_storage: MemoryStorage, published_at: str
 ) -> None:
     result = invoke(api_event("POST", "/articles", body={"text": GOOD_TEXT, "published_at": published_at}))
     _check_error(result, 422, "validation_error", "published_at", "UTC")
-    assert_nothing_stored(aws_env)
+    assert memory_storage.is_empty()
 
 
 @pytest.mark.parametrize("published_at", [0, 1_700_000_000, 1.5, True, "2021", "1700000000", "1.5e9"])
 def test_date_given_as_a_number_is_422(
-    article_service: ArticleService, aws_env: dict[str, str], published_at: object
+    memory_service: ArticleService, memory_storage: MemoryStorage, published_at: object
 ) -> None:
     # The schema says an ISO 8601 string; pydantic's lax mode would take a number (or a string of digits: "2021"
     # became 1970-01-01T00:33:41Z) as a Unix timestamp.
     result = invoke(api_event("POST", "/articles", body={"text": GOOD_TEXT, "published_at": published_at}))
     _check_error(result, 422, "validation_error", "published_at", "ISO 8601")
-    assert_nothing_stored(aws_env)
+    assert memory_storage.is_empty()
 
 
 @pytest.mark.parametrize(
@@ -139,7 +144,7 @@ def test_date_given_as_a_number_is_422(
     ],
 )
 def test_early_and_late_dates_are_stored_as_iso_8601(
-    article_service: ArticleService, aws_env: dict[str, str], published_at: str, stored: str
+    memory_service: ArticleService, memory_storage: MemoryStorage, published_at: str, stored: str
 ) -> None:
     result = invoke(api_event("POST", "/articles", body={"text": GOOD_TEXT, "published_at": published_at}))
     assert result.status == 201, result.raw
@@ -155,15 +160,15 @@ def test_early_and_late_dates_are_stored_as_iso_8601(
     ],
 )
 def test_field_too_large_for_storage_is_422_not_503(
-    article_service: ArticleService, aws_env: dict[str, str], field: str, value: str, mentions: tuple[str, ...]
+    memory_service: ArticleService, memory_storage: MemoryStorage, field: str, value: str, mentions: tuple[str, ...]
 ) -> None:
     result = invoke(api_event("POST", "/articles", body={"text": GOOD_TEXT, field: value}))
     _check_error(result, 422, "validation_error", *mentions)
-    assert_nothing_stored(aws_env)
+    assert memory_storage.is_empty()
 
 
 def test_repeated_query_parameter_says_to_give_it_once(
-    article_service: ArticleService, aws_env: dict[str, str]
+    memory_service: ArticleService, memory_storage: MemoryStorage
 ) -> None:
     event = api_event("GET", "/articles", query={"limit": "5"})
     event["multiValueQueryStringParameters"] = {"limit": ["1", "5"]}
@@ -171,13 +176,12 @@ def test_repeated_query_parameter_says_to_give_it_once(
 
 
 def test_rejected_then_accepted_writes_only_the_accepted(
-    article_service: ArticleService, aws_env: dict[str, str]
+    memory_service: ArticleService, memory_storage: MemoryStorage
 ) -> None:
     invoke(api_event("POST", "/articles", body={"text": GOOD_TEXT, "published_at": "0001-01-01T00:00:00+01:00"}))
     invoke(api_event("POST", "/articles", body={"text": GOOD_TEXT, "url": "https://e.com/" + "a" * 5_000}))
     assert invoke(api_event("POST", "/articles", body={"text": GOOD_TEXT})).status == 201
-    metas = [item for item in table_items(aws_env) if item["sk"]["S"] == "META"]
-    assert len(metas) == 1 and "aaaa" not in json.dumps(metas)
+    assert memory_storage.article_count() == 1 and "aaaa" not in json.dumps(memory_storage.snapshot())
 
 
 # --- the OpenAPI document describes what the routes return -------------------------------------------------------
@@ -193,8 +197,8 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
     return [(method, path, op) for path, ops in document["paths"].items() for method, op in ops.items()]
 
 
-def test_every_error_response_is_documented_with_the_error_model(article_service: ArticleService) -> None:
-    document = _openapi(article_service)
+def test_every_error_response_is_documented_with_the_error_model(memory_service: ArticleService) -> None:
+    document = _openapi(memory_service)
     for method, path, operation in _operations(document):
         responses = operation["responses"]
         for status in ("422", "500", "503"):
@@ -206,16 +210,16 @@ def test_every_error_response_is_documented_with_the_error_model(article_service
     assert "HTTPValidationError" not in json.dumps(document["paths"])
 
 
-def test_delete_documents_an_empty_204(article_service: ArticleService, aws_env: dict[str, str]) -> None:
-    response = _openapi(article_service)["paths"]["/articles/{article_id}"]["delete"]["responses"]["204"]
+def test_delete_documents_an_empty_204(memory_service: ArticleService, memory_storage: MemoryStorage) -> None:
+    response = _openapi(memory_service)["paths"]["/articles/{article_id}"]["delete"]["responses"]["204"]
     assert not response.get("content")  # no body, so no media type
     posted = invoke(api_event("POST", "/articles", body={"text": GOOD_TEXT}))
     deleted = invoke(api_event("DELETE", f"/articles/{posted.body['article']['article_id']}"))
     assert deleted.status == 204 and deleted.raw == ""
 
 
-def test_success_responses_document_their_model(article_service: ArticleService) -> None:
-    paths = _openapi(article_service)["paths"]
+def test_success_responses_document_their_model(memory_service: ArticleService) -> None:
+    paths = _openapi(memory_service)["paths"]
     expected = {
         ("get", "/articles", "200"): "ArticleListResponse",
         ("get", "/articles/{article_id}", "200"): "ArticleResponse",
@@ -233,10 +237,10 @@ def test_success_responses_document_their_model(article_service: ArticleService)
 
 
 def test_delete_of_an_article_being_processed_is_a_documented_409(
-    article_service: ArticleService, aws_env: dict[str, str]
+    memory_service: ArticleService, memory_storage: MemoryStorage
 ) -> None:
     queued = invoke(api_event("POST", "/articles", body={"text": GOOD_TEXT}, query={"mode": "async"}))
     assert queued.status == 202, queued.raw
     result = invoke(api_event("DELETE", f"/articles/{queued.body['article']['article_id']}"))
     _check_error(result, 409, "article_processing", "being processed")
-    assert "409" in _openapi(article_service)["paths"]["/articles/{article_id}"]["delete"]["responses"]
+    assert "409" in _openapi(memory_service)["paths"]["/articles/{article_id}"]["delete"]["responses"]

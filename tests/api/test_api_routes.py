@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.support.memory_store import MemoryStorage
 from tests.support.service_support import (
     SEED_ARTICLE_ID,
     SEED_TEXT,
@@ -18,7 +19,6 @@ from tests.support.service_support import (
     bucket_keys,
     invoke,
     load_event,
-    queue_messages,
     table_items,
 )
 from whosaid.errors import LLMOutputError, LLMTimeoutError, LLMUnavailableError
@@ -43,7 +43,7 @@ def _assert_error(result: Any, status: int, code: str) -> None:
 # --- the event files, in the order a client would use them -------------------------------------------------------
 
 
-def test_every_route_event_file(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+def test_every_route_event_file(memory_service: ArticleService, memory_storage: MemoryStorage) -> None:
     posted = invoke(load_event("api-post-article.json"))
     assert posted.status == 201, posted.raw
     article = posted.body["article"]
@@ -74,19 +74,19 @@ def test_every_route_event_file(article_service: ArticleService, aws_env: dict[s
 
     deleted = invoke(load_event("api-delete-article.json"))
     assert deleted.status == 204 and deleted.raw == ""
-    assert table_items(aws_env) == [] and bucket_keys(aws_env) == []
+    assert memory_storage.is_empty()
     assert invoke(load_event("api-list-speakers.json")).body == {"speakers": [], "next_token": None}
     _assert_error(invoke(load_event("api-get-article.json")), 404, "not_found")
     _assert_error(invoke(load_event("api-delete-article.json")), 404, "not_found")
 
 
 def test_malformed_event_file_is_400_and_writes_nothing(
-    article_service: ArticleService, aws_env: dict[str, str]
+    memory_service: ArticleService, memory_storage: MemoryStorage
 ) -> None:
     result = invoke(load_event("api-post-article-malformed.json"))
     _assert_error(result, 400, "invalid_json")
     assert "JSON" in result.body["error"]["message"]
-    assert table_items(aws_env) == [] and bucket_keys(aws_env) == [] and queue_messages(aws_env) == []
+    assert memory_storage.is_empty()
 
 
 def test_seed_article_with_the_real_rules_extractor(aws_env: dict[str, str]) -> None:
@@ -112,20 +112,20 @@ def test_seed_article_with_the_real_rules_extractor(aws_env: dict[str, str]) -> 
 
 
 def test_same_article_twice_is_201_then_200(
-    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
+    memory_service: ArticleService, fake_extractor: FakeExtractor, memory_storage: MemoryStorage
 ) -> None:
     body = {"text": "Hazem Qassem said the talks went well. Mary Smith said nothing had changed."}
     first, second = _post(body), _post(body)
     assert (first.status, second.status) == (201, 200)
     assert first.body["article"]["article_id"] == second.body["article"]["article_id"]
     assert first.body["claims"] == second.body["claims"] and len(first.body["claims"]) == 2
-    assert _claim_count(aws_env) == 2 and fake_extractor.calls == 1
+    assert memory_storage.claim_count() == 2 and fake_extractor.calls == 1
 
 
 def test_twenty_concurrent_posts(
-    article_service: ArticleService,
+    memory_service: ArticleService,
     fake_extractor: FakeExtractor,
-    aws_env: dict[str, str],
+    memory_storage: MemoryStorage,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Threads stand in for 20 Lambda instances. Each instance has its own metrics buffer, but threads share one, and
@@ -137,15 +137,15 @@ def test_twenty_concurrent_posts(
         results = list(pool.map(lambda _: _post(body), range(20)))
     assert sorted(r.status for r in results) == [200] * 19 + [201]
     assert len({r.body["article"]["article_id"] for r in results}) == 1
-    assert len([i for i in table_items(aws_env) if i["sk"]["S"] == "META"]) == 1
-    assert _claim_count(aws_env) == 2 and fake_extractor.calls == 1
+    assert memory_storage.article_count() == 1
+    assert memory_storage.claim_count() == 2 and fake_extractor.calls == 1
 
 
 # --- async --------------------------------------------------------------------------------------------------------
 
 
 def test_async_post_is_202_with_a_status_url(
-    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
+    memory_service: ArticleService, fake_extractor: FakeExtractor, memory_storage: MemoryStorage
 ) -> None:
     event = load_event("api-post-article.json")
     event["queryStringParameters"] = {"mode": "async"}
@@ -155,13 +155,13 @@ def test_async_post_is_202_with_a_status_url(
     assert accepted.body["status_url"] == f"/Prod/articles/{SEED_ARTICLE_ID}"  # under the stage it came in on
     assert accepted.headers["location"] == accepted.body["status_url"]
     assert accepted.body["article"]["status"] == "pending" and fake_extractor.calls == 0
-    assert queue_messages(aws_env) == [{"type": "extract_article", "article_id": SEED_ARTICLE_ID}]
+    assert memory_storage.queue.receive() == [{"type": "extract_article", "article_id": SEED_ARTICLE_ID}]
 
     pending = invoke(load_event("api-get-article.json"))
     assert pending.status == 200 and pending.body["article"]["status"] == "pending"
     _assert_error(invoke(load_event("api-get-article-claims.json")), 409, "article_not_complete")
 
-    article_service.process_pending(SEED_ARTICLE_ID)  # what the ingest function does with the message
+    memory_service.process_pending(SEED_ARTICLE_ID)  # what the ingest function does with the message
     done = invoke(load_event("api-get-article.json"))
     assert done.body["article"]["status"] == "complete"
     assert invoke(load_event("api-get-article-claims.json")).status == 200
@@ -170,7 +170,7 @@ def test_async_post_is_202_with_a_status_url(
 # --- lists --------------------------------------------------------------------------------------------------------
 
 
-def test_articles_are_paginated_newest_first(article_service: ArticleService) -> None:
+def test_articles_are_paginated_newest_first(memory_service: ArticleService) -> None:
     ids = [_post({"text": f"Person {i} said thing {i}."}).body["article"]["article_id"] for i in range(5)]
     seen: list[str] = []
     token: str | None = None
@@ -187,7 +187,7 @@ def test_articles_are_paginated_newest_first(article_service: ArticleService) ->
     assert pages == 3 and seen == list(reversed(ids))
 
 
-def test_claims_are_paginated_in_text_order(article_service: ArticleService) -> None:
+def test_claims_are_paginated_in_text_order(memory_service: ArticleService) -> None:
     text = " ".join(f"Person{i} said thing {i}." for i in range(7))
     article_id = _post({"text": text}).body["article"]["article_id"]
     first = invoke(api_event("GET", f"/articles/{article_id}/claims", query={"limit": "5"}))
@@ -198,12 +198,14 @@ def test_claims_are_paginated_in_text_order(article_service: ArticleService) -> 
     assert second.body["next_token"] is None
 
 
-def test_token_from_another_partition_is_rejected(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+def test_token_from_another_partition_is_rejected(
+    memory_service: ArticleService, memory_storage: MemoryStorage
+) -> None:
     a = _post({"text": "Ann Lee said one. Ann Lee said two. Ann Lee said three."}).body["article"]["article_id"]
     b = _post({"text": "Bob Roe said one. Bob Roe said two. Bob Roe said three."}).body["article"]["article_id"]
     token = invoke(api_event("GET", f"/articles/{a}/claims", query={"limit": "1"})).body["next_token"]
     assert token
-    before = table_items(aws_env)
+    before = memory_storage.snapshot()
     for path in (f"/articles/{b}/claims", "/speakers/Bob%20Roe/claims", "/articles"):
         result = invoke(api_event("GET", path, query={"limit": "1", "next_token": token}))
         _assert_error(result, 400, "invalid_next_token")
@@ -212,10 +214,10 @@ def test_token_from_another_partition_is_rejected(article_service: ArticleServic
     _assert_error(
         invoke(api_event("GET", f"/articles/{a}/claims", query={"next_token": tampered})), 400, "invalid_next_token"
     )
-    assert table_items(aws_env) == before
+    assert memory_storage.snapshot() == before
 
 
-def test_speaker_claims_across_articles_newest_first(article_service: ArticleService) -> None:
+def test_speaker_claims_across_articles_newest_first(memory_service: ArticleService) -> None:
     older = _post({"text": "Házem Qassem said the old thing.", "published_at": "2021-08-01"})
     newer = _post({"text": "Hazem Qassem said the new thing.", "published_at": "2021-08-04T10:00:00Z"})
     _post({"text": "Mary Smith said something else.", "published_at": "2021-08-05"})
@@ -258,9 +260,9 @@ def test_delete_removes_a_large_body_from_s3(article_service: ArticleService, aw
     ],
 )
 def test_llm_failure_is_5xx_and_leaves_the_article_failed(
-    article_service: ArticleService,
+    memory_service: ArticleService,
     fake_extractor: FakeExtractor,
-    aws_env: dict[str, str],
+    memory_storage: MemoryStorage,
     error: Exception,
     status: int,
 ) -> None:
@@ -271,7 +273,7 @@ def test_llm_failure_is_5xx_and_leaves_the_article_failed(
     assert article["status"] == "failed"
     assert article["error"]["code"] == error.code  # type: ignore[attr-defined]
     assert article["error"]["message"] == result.body["error"]["message"]
-    assert _claim_count(aws_env) == 0
+    assert memory_storage.claim_count() == 0
 
 
 def test_aws_failure_is_503(article_service: ArticleService, aws_env: dict[str, str]) -> None:
@@ -280,11 +282,11 @@ def test_aws_failure_is_503(article_service: ArticleService, aws_env: dict[str, 
     _assert_error(invoke(load_event("api-list-articles.json")), 503, "storage_unavailable")
 
 
-def test_unexpected_error_is_a_generic_500(article_service: ArticleService, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_error_is_a_generic_500(memory_service: ArticleService, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals at /var/task/whosaid.py")
 
-    monkeypatch.setattr(article_service, "list_articles", broken)
+    monkeypatch.setattr(memory_service, "list_articles", broken)
     result = invoke(load_event("api-list-articles.json"))
     _assert_error(result, 500, "internal_error")
     assert "secret internals" not in result.raw and "RuntimeError" not in result.raw
@@ -293,7 +295,7 @@ def test_unexpected_error_is_a_generic_500(article_service: ArticleService, monk
 # --- docs ---------------------------------------------------------------------------------------------------------
 
 
-def test_openapi_and_swagger(article_service: ArticleService) -> None:
+def test_openapi_and_swagger(memory_service: ArticleService) -> None:
     document = invoke(api_event("GET", "/openapi.json"))
     assert document.status == 200
     paths = document.body["paths"]

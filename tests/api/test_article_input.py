@@ -37,7 +37,7 @@ BAD_ARTICLES: list[tuple[str, dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("name", "body", "start"), BAD_ARTICLES, ids=[name for name, _, _ in BAD_ARTICLES])
 def test_a_bad_article_gets_the_same_message_through_api_s3_and_cli(
-    article_service: ArticleService,
+    memory_service: ArticleService,
     name: str,
     body: dict[str, Any],
     start: str,

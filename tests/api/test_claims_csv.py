@@ -19,7 +19,7 @@ def _post_seed() -> list[dict[str, object]]:
     return claims
 
 
-def test_csv_holds_every_claim_of_the_article_beyond_one_page(article_service: ArticleService) -> None:
+def test_csv_holds_every_claim_of_the_article_beyond_one_page(memory_service: ArticleService) -> None:
     claims = _post_seed()
     assert len(claims) >= 2
     result = invoke(api_event("GET", PATH, query={"format": "csv", "limit": "1"}))  # limit pages JSON only
@@ -36,7 +36,7 @@ def test_csv_holds_every_claim_of_the_article_beyond_one_page(article_service: A
         assert SEED_TEXT[int(row["content_start"]) : int(row["content_end"])] == claim["content"]
 
 
-def test_json_stays_the_default_and_an_unknown_format_is_refused(article_service: ArticleService) -> None:
+def test_json_stays_the_default_and_an_unknown_format_is_refused(memory_service: ArticleService) -> None:
     _post_seed()
     page = invoke(api_event("GET", PATH, query={"limit": "1"}))
     assert page.status == 200 and len(page.body["claims"]) == 1 and page.body["next_token"]
@@ -45,7 +45,7 @@ def test_json_stays_the_default_and_an_unknown_format_is_refused(article_service
     assert "format" in refused.body["error"]["message"]
 
 
-def test_csv_of_a_missing_or_unfinished_article_is_the_json_error(article_service: ArticleService) -> None:
+def test_csv_of_a_missing_or_unfinished_article_is_the_json_error(memory_service: ArticleService) -> None:
     missing = invoke(api_event("GET", "/articles/0123456789abcdef0123/claims", query={"format": "csv"}))
     assert missing.status == 404 and missing.body["error"]["code"] == "not_found"
     assert missing.headers["content-type"] == "application/json"

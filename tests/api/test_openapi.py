@@ -95,7 +95,7 @@ def _schema_examples(node: Any) -> Iterator[tuple[dict[str, Any], Any]]:
 
 
 @pytest.mark.parametrize("auth_mode", MODES, indirect=True)
-def test_every_documented_example_validates_against_its_schema(aws_env: dict[str, str], auth_mode: str) -> None:
+def test_every_documented_example_validates_against_its_schema(offline_env: None, auth_mode: str) -> None:
     document = _document()
     validate_openapi(document)  # a valid OpenAPI 3.1 document first
     assert document["openapi"].startswith("3.1")
@@ -188,7 +188,7 @@ def test_every_operation_documents_the_gateway_responses(mode: str) -> None:
 
 
 @pytest.mark.parametrize("auth_mode", MODES, indirect=True)
-def test_security_follows_the_auth_mode(aws_env: dict[str, str], auth_mode: str) -> None:
+def test_security_follows_the_auth_mode(offline_env: None, auth_mode: str) -> None:
     document = _document()
     schemes = document["components"]["securitySchemes"]
     assert len(schemes) == 1
@@ -215,7 +215,7 @@ def test_an_unknown_auth_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
         Settings()
 
 
-def test_servers_carry_the_stage_the_request_came_in_under(aws_env: dict[str, str]) -> None:
+def test_servers_carry_the_stage_the_request_came_in_under(offline_env: None) -> None:
     # The events/ shape: API Gateway's execute-api URL, requestContext.path under /Prod, X-Forwarded-Proto https.
     staged = api_event("GET", "/openapi.json")
     assert _document(staged)["servers"] == [{"url": STAGED_URL}]
@@ -287,7 +287,7 @@ def _error_example(code: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
-def test_real_responses_to_the_example_requests_match_the_document(article_service: ArticleService) -> None:
+def test_real_responses_to_the_example_requests_match_the_document(memory_service: ArticleService) -> None:
     document = _document()
     created = invoke(api_event("POST", "/articles", body=examples.ARTICLE_REQUEST))
     assert created.status == 201 and created.body["article"]["article_id"] == examples.ARTICLE_ID
@@ -312,7 +312,7 @@ def test_real_responses_to_the_example_requests_match_the_document(article_servi
     _check(document, "delete", "/articles/{article_id}", deleted)
 
 
-def test_documented_errors_are_what_the_api_answers(article_service: ArticleService) -> None:
+def test_documented_errors_are_what_the_api_answers(memory_service: ArticleService) -> None:
     document = _document()
     bad = {**examples.ARTICLE_REQUEST, "language": "English"}
     requests = {

@@ -40,11 +40,11 @@ def _assert_error(result: Any, status: int, code: str) -> None:
     assert "Traceback" not in result.raw
 
 
-def test_uploads_newest_first_with_their_outcome_and_the_event_file(article_service: ArticleService) -> None:
-    article_id = article_service.submit(Article(text=SEED_TEXT)).article.article_id
-    _record(article_service, "incoming/a.txt", "complete", article_id=article_id)
-    bad = _record(article_service, "incoming/b.pdf", "failed", error=InvalidInputError("unsupported file type '.pdf'"))
-    _record(article_service, "incoming/c.txt", "gone")
+def test_uploads_newest_first_with_their_outcome_and_the_event_file(memory_service: ArticleService) -> None:
+    article_id = memory_service.submit(Article(text=SEED_TEXT)).article.article_id
+    _record(memory_service, "incoming/a.txt", "complete", article_id=article_id)
+    bad = _record(memory_service, "incoming/b.pdf", "failed", error=InvalidInputError("unsupported file type '.pdf'"))
+    _record(memory_service, "incoming/c.txt", "gone")
 
     result = _list()
 
@@ -75,18 +75,18 @@ def test_uploads_newest_first_with_their_outcome_and_the_event_file(article_serv
 
 
 @pytest.mark.parametrize("status", ["complete", "pending", "failed", "gone"])
-def test_status_filter(article_service: ArticleService, status: str) -> None:
+def test_status_filter(memory_service: ArticleService, status: str) -> None:
     for name in ("complete", "pending", "failed", "gone"):
         error = InvalidInputError("bad") if name == "failed" else None
-        _record(article_service, f"incoming/{name}.txt", name, error=error)  # pending: no article (deleted since)
+        _record(memory_service, f"incoming/{name}.txt", name, error=error)  # pending: no article (deleted since)
 
     assert _keys(_list(status=status)) == [f"incoming/{status}.txt"]
 
 
-def test_pagination_is_signed_and_bound_to_the_status(article_service: ArticleService) -> None:
+def test_pagination_is_signed_and_bound_to_the_status(memory_service: ArticleService) -> None:
     for index in range(5):
-        _record(article_service, f"incoming/{index}.txt", "failed", error=InvalidInputError("bad"))
-    _record(article_service, "incoming/ok.txt", "complete")
+        _record(memory_service, f"incoming/{index}.txt", "failed", error=InvalidInputError("bad"))
+    _record(memory_service, "incoming/ok.txt", "complete")
 
     pages: list[list[str]] = []
     token: str | None = None
@@ -105,7 +105,7 @@ def test_pagination_is_signed_and_bound_to_the_status(article_service: ArticleSe
     _assert_error(_list(status="failed", next_token=first[:-3] + "AAA"), 400, "invalid_next_token")
     # A token of the article listing (the same index, another partition) does not page uploads.
     for text in (SEED_TEXT, SEED_TEXT + "\n\nThe mayor said nothing."):
-        article_service.submit(Article(text=text))
+        memory_service.submit(Article(text=text))
     articles_token = invoke(api_event("GET", "/articles", query={"limit": "1"})).body["next_token"]
     assert articles_token
     _assert_error(_list(next_token=articles_token), 400, "invalid_next_token")
@@ -114,27 +114,25 @@ def test_pagination_is_signed_and_bound_to_the_status(article_service: ArticleSe
     assert _keys(_list(limit="3", next_token=plain.body["next_token"])) == [f"incoming/{i}.txt" for i in (2, 1, 0)]
 
 
-def test_bad_status_and_limit_are_422(article_service: ArticleService) -> None:
+def test_bad_status_and_limit_are_422(memory_service: ArticleService) -> None:
     for query in ({"status": "done"}, {"status": ""}, {"limit": "0"}, {"limit": "101"}):
         result = _list(**query)
         _assert_error(result, 422, "validation_error")
 
 
-def test_a_pending_upload_follows_its_article(
-    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
-) -> None:
-    first = article_service.submit(Article(text=SEED_TEXT), mode="async").article.article_id
-    second = article_service.submit(Article(text=SEED_TEXT + "\n\nThe mayor said nothing."), mode="async")
+def test_a_pending_upload_follows_its_article(memory_service: ArticleService, fake_extractor: FakeExtractor) -> None:
+    first = memory_service.submit(Article(text=SEED_TEXT), mode="async").article.article_id
+    second = memory_service.submit(Article(text=SEED_TEXT + "\n\nThe mayor said nothing."), mode="async")
     second_id = second.article.article_id
-    _record(article_service, "incoming/first.txt", "pending", article_id=first)
-    _record(article_service, "incoming/second.txt", "pending", article_id=second_id)
+    _record(memory_service, "incoming/first.txt", "pending", article_id=first)
+    _record(memory_service, "incoming/second.txt", "pending", article_id=second_id)
     assert [u["status"] for u in _list().body["uploads"]] == ["pending", "pending"]
     assert _keys(_list(status="complete")) == [] and _keys(_list(status="failed")) == []
 
-    article_service.process_pending(first)
+    memory_service.process_pending(first)
     fake_extractor.error = LLMOutputError("The model refused to extract claims: policy")
     with pytest.raises(LLMOutputError):
-        article_service.process_pending(second_id)
+        memory_service.process_pending(second_id)
 
     second_upload, first_upload = _list().body["uploads"]
     assert (first_upload["status"], first_upload["error"]) == ("complete", None)

@@ -12,7 +12,8 @@ import pytest
 from pydantic import SecretStr
 
 from infra.fake_openai import Behaviour, FakeOpenAI
-from tests.support.service_support import FakeExtractor, api_event, bucket_keys, invoke, queue_messages, table_items
+from tests.support.memory_store import MemoryStorage, service_on
+from tests.support.service_support import FakeExtractor, api_event, bucket_keys, invoke, table_items
 from whosaid.config import get_settings
 from whosaid.errors import (
     ConfigurationError,
@@ -36,60 +37,59 @@ def _claim_items(env: dict[str, str]) -> list[dict[str, object]]:
 
 
 def test_submit_twice_extracts_once(
-    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
+    memory_service: ArticleService, fake_extractor: FakeExtractor, memory_storage: MemoryStorage
 ) -> None:
-    first = article_service.submit(Article(text=TEXT, title="Talks"))
-    second = article_service.submit(Article(text=TEXT, title="A different title, same text"))
+    first = memory_service.submit(Article(text=TEXT, title="Talks"))
+    second = memory_service.submit(Article(text=TEXT, title="A different title, same text"))
     assert (first.status, second.status) == ("created", "existing")
     assert first.article.article_id == second.article.article_id == article_id_for_text(TEXT)
     assert second.article.title == "Talks"  # the stored article, unchanged
     assert [c.content for c in second.claims] == ["the talks went well", "nothing had changed"]
     assert fake_extractor.calls == 1
-    assert len(_claim_items(aws_env)) == 2
+    assert memory_storage.claim_count() == 2
 
 
 def test_twenty_concurrent_submissions_store_one_article(
-    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
+    memory_service: ArticleService, fake_extractor: FakeExtractor, memory_storage: MemoryStorage
 ) -> None:
     fake_extractor.delay = 0.3  # long enough for every other request to arrive while the first extracts
     with ThreadPoolExecutor(max_workers=20) as pool:
-        outcomes = list(pool.map(lambda _: article_service.submit(Article(text=TEXT)), range(20)))
+        outcomes = list(pool.map(lambda _: memory_service.submit(Article(text=TEXT)), range(20)))
     assert sorted(o.status for o in outcomes) == ["created"] + ["existing"] * 19
     assert {o.article.article_id for o in outcomes} == {article_id_for_text(TEXT)}
     assert all(len(o.claims) == 2 for o in outcomes)
     assert fake_extractor.calls == 1
-    items = table_items(aws_env)
-    assert len([i for i in items if i["sk"]["S"] == "META"]) == 1
-    assert len(_claim_items(aws_env)) == 2
+    assert memory_storage.article_count() == 1
+    assert memory_storage.claim_count() == 2
 
 
 @pytest.mark.parametrize("error", [LLMUnavailableError("the LLM is down"), LLMTimeoutError("the LLM timed out")])
 def test_extraction_failure_leaves_the_article_failed_without_claims(
-    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str], error: Exception
+    memory_service: ArticleService, fake_extractor: FakeExtractor, memory_storage: MemoryStorage, error: Exception
 ) -> None:
     fake_extractor.error = error
     with pytest.raises(type(error)):
-        article_service.submit(Article(text=TEXT))
-    record = article_service.get_article(article_id_for_text(TEXT))
+        memory_service.submit(Article(text=TEXT))
+    record = memory_service.get_article(article_id_for_text(TEXT))
     assert record.status == "failed" and record.error is not None
     assert (record.error.code, record.error.message) == (error.code, error.message)  # type: ignore[attr-defined]
-    assert _claim_items(aws_env) == []
+    assert memory_storage.claim_count() == 0
     with pytest.raises(ArticleNotReadyError):
-        article_service.list_claims(record.article_id)
+        memory_service.list_claims(record.article_id)
     # The next submission retries and succeeds.
     fake_extractor.error = None
-    assert article_service.submit(Article(text=TEXT)).status == "created"
-    assert article_service.get_article(record.article_id).error is None
+    assert memory_service.submit(Article(text=TEXT)).status == "created"
+    assert memory_service.get_article(record.article_id).error is None
 
 
 def test_unexpected_extractor_crash_is_an_extraction_error(
-    article_service: ArticleService, fake_extractor: FakeExtractor
+    memory_service: ArticleService, fake_extractor: FakeExtractor
 ) -> None:
     fake_extractor.error = ZeroDivisionError("bug")
     with pytest.raises(Exception) as caught:
-        article_service.submit(Article(text=TEXT))
+        memory_service.submit(Article(text=TEXT))
     assert getattr(caught.value, "code", None) == "extraction_failed" and "bug" not in str(caught.value)
-    assert article_service.get_article(article_id_for_text(TEXT)).status == "failed"
+    assert memory_service.get_article(article_id_for_text(TEXT)).status == "failed"
 
 
 def test_storage_failure_while_storing_claims_leaves_no_claims(
@@ -113,62 +113,62 @@ def test_storage_failure_while_storing_claims_leaves_no_claims(
 
 
 def test_waiting_duplicate_reports_the_failure_of_the_first(
-    article_service: ArticleService, fake_extractor: FakeExtractor
+    memory_service: ArticleService, fake_extractor: FakeExtractor
 ) -> None:
     fake_extractor.delay = 0.3
     fake_extractor.error = LLMUnavailableError("the LLM is down")
     with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = [pool.submit(article_service.submit, Article(text=TEXT)) for _ in range(3)]
+        futures = [pool.submit(memory_service.submit, Article(text=TEXT)) for _ in range(3)]
     errors = [f.exception() for f in futures]
     assert all(getattr(e, "code", None) == "llm_unavailable" for e in errors)
     assert fake_extractor.calls == 1
 
 
 def test_duplicate_that_waits_too_long_is_accepted(
-    article_service: ArticleService, fake_extractor: FakeExtractor
+    memory_service: ArticleService, fake_extractor: FakeExtractor
 ) -> None:
     fake_extractor.delay = 0.5
-    article_service.wait_seconds = 0.1  # in production 20 s, below API Gateway's 29 s
+    memory_service.wait_seconds = 0.1  # in production 20 s, below API Gateway's 29 s
     with ThreadPoolExecutor(max_workers=2) as pool:
-        first = pool.submit(article_service.submit, Article(text=TEXT))
+        first = pool.submit(memory_service.submit, Article(text=TEXT))
         while fake_extractor.calls == 0:  # the first holds the article, extracting
             time.sleep(0.01)
-        second = pool.submit(article_service.submit, Article(text=TEXT)).result()
+        second = pool.submit(memory_service.submit, Article(text=TEXT)).result()
         assert second.status == "accepted" and second.article.status == "pending"
         assert first.result().status == "created"
 
 
 def test_async_submission_queues_then_process_pending_completes(
-    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
+    memory_service: ArticleService, fake_extractor: FakeExtractor, memory_storage: MemoryStorage
 ) -> None:
-    outcome = article_service.submit(Article(text=TEXT), mode="async")
+    outcome = memory_service.submit(Article(text=TEXT), mode="async")
     assert outcome.status == "accepted" and outcome.article.status == "pending" and outcome.claims == []
     assert fake_extractor.calls == 0
-    assert queue_messages(aws_env) == [{"type": "extract_article", "article_id": outcome.article.article_id}]
-    assert article_service.submit(Article(text=TEXT), mode="async").status == "accepted"  # no second message
-    assert queue_messages(aws_env) == []
+    assert memory_storage.queue.receive() == [{"type": "extract_article", "article_id": outcome.article.article_id}]
+    assert memory_service.submit(Article(text=TEXT), mode="async").status == "accepted"  # no second message
+    assert memory_storage.queue.receive() == []
 
-    done = article_service.process_pending(outcome.article.article_id)
+    done = memory_service.process_pending(outcome.article.article_id)
     assert done.status == "created" and len(done.claims) == 2
-    again = article_service.process_pending(outcome.article.article_id)  # SQS redelivery
+    again = memory_service.process_pending(outcome.article.article_id)  # SQS redelivery
     assert again.status == "existing" and fake_extractor.calls == 1
     with pytest.raises(NotFoundError):
-        article_service.process_pending("0" * 20)
+        memory_service.process_pending("0" * 20)
 
 
-def test_long_articles_go_async_through_the_api(article_service: ArticleService, aws_env: dict[str, str]) -> None:
+def test_long_articles_go_async_through_the_api(memory_service: ArticleService, memory_storage: MemoryStorage) -> None:
     # The route picks the mode by length; the service obeys the mode it is given (the ingest function's sync).
-    article_service.async_threshold_chars = 50
+    memory_service.async_threshold_chars = 50
     assert invoke(api_event("POST", "/articles", body={"text": TEXT})).status == 202
-    assert len(queue_messages(aws_env)) == 1
+    assert len(memory_storage.queue.receive()) == 1
 
 
 def test_submit_obeys_its_mode_whatever_the_length(
-    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
+    memory_service: ArticleService, fake_extractor: FakeExtractor, memory_storage: MemoryStorage
 ) -> None:
-    article_service.async_threshold_chars = 50
-    assert article_service.submit(Article(text=TEXT), mode="sync").status == "created"
-    assert fake_extractor.calls == 1 and queue_messages(aws_env) == []
+    memory_service.async_threshold_chars = 50
+    assert memory_service.submit(Article(text=TEXT), mode="sync").status == "created"
+    assert fake_extractor.calls == 1 and memory_storage.queue.receive() == []
 
 
 def test_queue_failure_marks_the_article_failed(article_service: ArticleService) -> None:
@@ -276,28 +276,28 @@ def test_ambiguous_completion_is_kept_not_failed(
 
 
 def test_delete_of_an_article_being_processed_is_refused(
-    article_service: ArticleService, fake_extractor: FakeExtractor, aws_env: dict[str, str]
+    memory_service: ArticleService, fake_extractor: FakeExtractor, memory_storage: MemoryStorage
 ) -> None:
     fake_extractor.delay = 0.5
     article_id = article_id_for_text(MANY)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        running = pool.submit(article_service.submit, Article(text=MANY))
+        running = pool.submit(memory_service.submit, Article(text=MANY))
         while fake_extractor.calls == 0:
             time.sleep(0.01)
         result = invoke(api_event("DELETE", f"/articles/{article_id}"))
         assert result.status == 409 and result.body["error"]["code"] == "article_processing", result.raw
         assert running.result().status == "created"
-    assert len(_claim_items(aws_env)) == 150  # the extraction finished undisturbed
+    assert memory_storage.claim_count() == 150  # the extraction finished undisturbed
     assert invoke(api_event("DELETE", f"/articles/{article_id}")).status == 204
-    assert table_items(aws_env) == []
+    assert memory_storage.is_empty()
 
-    queued = article_service.submit(Article(text=TEXT), mode="async")  # waiting in the queue is processing too
+    queued = memory_service.submit(Article(text=TEXT), mode="async")  # waiting in the queue is processing too
     with pytest.raises(ArticleProcessingError):
-        article_service.delete_article(queued.article.article_id)
+        memory_service.delete_article(queued.article.article_id)
 
 
 def test_failed_extraction_records_the_usage_of_the_attempt(
-    article_service: ArticleService, fake_extractor: FakeExtractor
+    memory_service: ArticleService, fake_extractor: FakeExtractor
 ) -> None:
     error = LLMTimeoutError("the LLM timed out")
     error.usage = Usage(
@@ -305,13 +305,13 @@ def test_failed_extraction_records_the_usage_of_the_attempt(
     )
     fake_extractor.error = error
     with pytest.raises(LLMTimeoutError):
-        article_service.submit(Article(text=TEXT))
-    record = article_service.get_article(article_id_for_text(TEXT))
+        memory_service.submit(Article(text=TEXT))
+    record = memory_service.get_article(article_id_for_text(TEXT))
     assert record.status == "failed" and record.usage == error.usage
 
 
 def test_llm_extractor_failure_carries_its_partial_usage_to_the_article(
-    aws_env: dict[str, str], fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+    memory_storage: MemoryStorage, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from whosaid.config import Settings
     from whosaid.extraction.llm import LLMExtractor
@@ -320,7 +320,7 @@ def test_llm_extractor_failure_carries_its_partial_usage_to_the_article(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("WHOSAID_MODEL", "test-model")
     extractor = LLMExtractor(Settings())
-    service = ArticleService.from_settings(get_settings(), extractor_factory=lambda: extractor)
+    service = service_on(memory_storage, lambda: extractor)
     invalid = {"claims": [{"speaker": "Hazem Qassem", "stance": "shouts"}]}
     fake_openai.enqueue(Behaviour(content=invalid), Behaviour(content=invalid))  # invalid, re-asked, invalid again
     with pytest.raises(LLMOutputError) as caught:
@@ -368,7 +368,7 @@ def test_pending_article_whose_body_is_gone_is_marked_failed(
 
 
 def test_a_completion_that_loses_its_lease_waits_for_the_new_holder(
-    article_service: ArticleService, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    memory_service: ArticleService, memory_storage: MemoryStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Our lease lapsed while we extracted and another attempt, holding the pending article now, is storing its
     # outcome: rather than fail the request, wait for that outcome, as a concurrent duplicate does.
@@ -376,7 +376,7 @@ def test_a_completion_that_loses_its_lease_waits_for_the_new_holder(
 
     from whosaid.storage.articles import ArticleStateConflict
 
-    store = article_service.store
+    store = memory_service.store
     real_complete = store.complete
     others: list[threading.Thread] = []
 
@@ -387,7 +387,7 @@ def test_a_completion_that_loses_its_lease_waits_for_the_new_holder(
         raise ArticleStateConflict(article.article_id)
 
     monkeypatch.setattr(store, "complete", lose_the_lease)
-    outcome = article_service.submit(Article(text=TEXT))
+    outcome = memory_service.submit(Article(text=TEXT))
     others[0].join()
     assert outcome.status == "existing" and len(outcome.claims) == 2
 
@@ -483,11 +483,11 @@ def _metric_values(name: str) -> list[float]:
 
 
 @pytest.mark.parametrize("fails", [False, True])
-def test_llm_tokens_and_failures_are_counted_once_per_extraction(aws_env: dict[str, str], fails: bool) -> None:
+def test_llm_tokens_and_failures_are_counted_once_per_extraction(memory_storage: MemoryStorage, fails: bool) -> None:
     from whosaid.observability import metrics
 
     extractor = _PaidExtractor(error=LLMTimeoutError("the model took too long") if fails else None)
-    service = ArticleService.from_settings(get_settings(), extractor_factory=lambda: extractor)
+    service = service_on(memory_storage, lambda: extractor)
     metrics.clear_metrics()
     try:
         if fails:

@@ -77,7 +77,7 @@ def _entry_items(env: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def test_entries_most_claims_first_with_roles_counts_and_latest_article_by_date(
-    article_service: ArticleService, fake_extractor: FakeExtractor
+    memory_service: ArticleService, fake_extractor: FakeExtractor
 ) -> None:
     fake_extractor.roles = {"Hazem Qassem": "Hamas spokesman"}
     newer = _post("Hazem Qassem said one. Ann Lee said two.", published_at="2021-08-04", title="Newer")
@@ -105,7 +105,7 @@ def test_entries_most_claims_first_with_roles_counts_and_latest_article_by_date(
 
 
 def test_roles_are_distinct_ignoring_case_most_often_seen_first_and_at_most_ten(
-    article_service: ArticleService, fake_extractor: FakeExtractor
+    memory_service: ArticleService, fake_extractor: FakeExtractor
 ) -> None:
     for i in range(12):
         fake_extractor.roles = {"Ann Lee": f"adviser number {i}"}
@@ -140,24 +140,24 @@ def test_roles_are_distinct_ignoring_case_most_often_seen_first_and_at_most_ten(
     ],
 )
 def test_q_matches_words_of_the_name_ignoring_case_and_accents(
-    article_service: ArticleService, q: str, expected: list[str]
+    memory_service: ArticleService, q: str, expected: list[str]
 ) -> None:
     _post("Hazem Qassem said one. Mevlüt Çavuşoğlu said two. Søren Kierkegaard said three.")
     _post("Mary Smith said four. Reuters/Ipsos poll said five.")
     assert _names(q=q) == expected
 
 
-def test_blank_q_lists_everyone_and_an_overlong_q_is_refused(article_service: ArticleService) -> None:
+def test_blank_q_lists_everyone_and_an_overlong_q_is_refused(memory_service: ArticleService) -> None:
     _post("Hazem Qassem said one. Mary Smith said two.")
     assert sorted(_names(q="   ")) == sorted(_names()) == ["Hazem Qassem", "Mary Smith"]
     assert sorted(_names(q="?!")) == ["Hazem Qassem", "Mary Smith"]  # no letter or digit: no filter
     _assert_error(_get("/speakers", q="x" * 101), 422, "validation_error", "q")
     with pytest.raises(InvalidInputError, match="q must be at most 100"):
-        article_service.list_speakers(q="x" * 101)
+        memory_service.list_speakers(q="x" * 101)
     assert search_words("  Mevlüt  ÇAVUŞOĞLU, Jr. ") == ["mevlut", "cavusoglu", "jr"]
 
 
-def test_type_filter(article_service: ArticleService, fake_extractor: FakeExtractor) -> None:
+def test_type_filter(memory_service: ArticleService, fake_extractor: FakeExtractor) -> None:
     fake_extractor.types = {"Hamas": "organization", "Reuters/Ipsos poll": "document", "Hamas officials": "anonymous"}
     _post("Hamas said one. Reuters/Ipsos poll said two. Hazem Qassem said three. Hamas officials said four.")
     assert _names(type="organization") == ["Hamas"]
@@ -172,7 +172,7 @@ def test_type_filter(article_service: ArticleService, fake_extractor: FakeExtrac
 # --- pagination -----------------------------------------------------------------------------------------------------
 
 
-def test_pages_follow_signed_tokens_and_a_token_fits_only_its_own_query(article_service: ArticleService) -> None:
+def test_pages_follow_signed_tokens_and_a_token_fits_only_its_own_query(memory_service: ArticleService) -> None:
     # Five speakers with 5, 4, 3, 2 and 1 claims.
     text = " ".join(f"Speaker {chr(65 + s)} said thing {i}." for s in range(5) for i in range(5 - s))
     _post(text)
@@ -228,7 +228,7 @@ def test_a_filtered_request_reads_a_bounded_slice_and_its_token_goes_on(
 
 
 def test_anonymous_and_unnamed_speakers_are_their_own_articles_speakers(
-    article_service: ArticleService, fake_extractor: FakeExtractor
+    memory_service: ArticleService, fake_extractor: FakeExtractor
 ) -> None:
     fake_extractor.types = {"Palestinian sources": "anonymous"}
     first = _post("Palestinian sources said one. A senior official said two. Hazem Qassem said three.")
@@ -258,7 +258,7 @@ def test_anonymous_and_unnamed_speakers_are_their_own_articles_speakers(
 
 
 def test_named_speaker_is_one_entry_across_articles_and_its_claims_route_works_by_name_and_id(
-    article_service: ArticleService,
+    memory_service: ArticleService,
 ) -> None:
     older = _post("Házem Qassem said the old thing.", published_at="2021-08-01")
     newer = _post("HAZEM QASSEM said the new thing.", published_at="2021-08-04")
@@ -289,7 +289,7 @@ def test_delete_lowers_counts_recomputes_latest_and_removes_empty_entries(
     assert table_items(aws_env) == []  # no entry with nothing left in it
 
 
-def test_latest_article_is_read_back_when_every_remembered_one_is_deleted(article_service: ArticleService) -> None:
+def test_latest_article_is_read_back_when_every_remembered_one_is_deleted(memory_service: ArticleService) -> None:
     posted = [_post(f"Ann Lee said thing {day}.", published_at=f"2021-08-0{day}") for day in range(1, 8)]
     for body in posted[2:]:  # the five newest: all the entry remembers
         assert invoke(api_event("DELETE", f"/articles/{body['article']['article_id']}")).status == 204
@@ -300,7 +300,7 @@ def test_latest_article_is_read_back_when_every_remembered_one_is_deleted(articl
 
 
 def test_repeat_and_concurrent_posts_of_the_same_text_count_once(
-    article_service: ArticleService, fake_extractor: FakeExtractor, monkeypatch: pytest.MonkeyPatch
+    memory_service: ArticleService, fake_extractor: FakeExtractor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")  # threads share one metrics buffer
     text = "Hazem Qassem said one. Hazem Qassem said two."
@@ -319,7 +319,7 @@ def test_repeat_and_concurrent_posts_of_the_same_text_count_once(
 
 
 def test_only_complete_articles_count_and_a_retry_after_a_failure_counts_once(
-    article_service: ArticleService, fake_extractor: FakeExtractor
+    memory_service: ArticleService, fake_extractor: FakeExtractor
 ) -> None:
     text = "Hazem Qassem said one."
     fake_extractor.error = LLMTimeoutError("the LLM timed out")
@@ -329,9 +329,9 @@ def test_only_complete_articles_count_and_a_retry_after_a_failure_counts_once(
     assert invoke(api_event("POST", "/articles", body={"text": text})).status == 201
     assert _entry("Hazem Qassem")["claim_count"] == 1
 
-    queued = article_service.submit(Article(text="Mary Smith said two."), mode="async")
+    queued = memory_service.submit(Article(text="Mary Smith said two."), mode="async")
     assert queued.status == "accepted" and _names(q="smith") == []  # pending: not yet
-    article_service.process_pending(queued.article.article_id)
+    memory_service.process_pending(queued.article.article_id)
     assert _entry("Mary Smith")["claim_count"] == 1
 
 
@@ -446,7 +446,7 @@ def test_token_scope_is_signed_with_the_partition() -> None:
         codec.decode(unscoped, "SPEAKERS", "gsi3pk", scope='{"q":[],"type":null}')
 
 
-def test_openapi_documents_the_directory(article_service: ArticleService) -> None:
+def test_openapi_documents_the_directory(memory_service: ArticleService) -> None:
     document = invoke(api_event("GET", "/openapi.json")).body
     operation = document["paths"]["/speakers"]["get"]
     parameters = {p["name"]: p for p in operation["parameters"]}
@@ -466,7 +466,7 @@ def test_openapi_documents_the_directory(article_service: ArticleService) -> Non
     assert "speaker_id" in by_speaker and "anonymous" in by_speaker
 
 
-def test_list_speakers_event_file(article_service: ArticleService) -> None:
+def test_list_speakers_event_file(memory_service: ArticleService) -> None:
     event = load_event("api-list-speakers.json")
     assert (event["path"], event["queryStringParameters"]) == ("/speakers", {"q": "qassem", "limit": "10"})
     _post("Hazem Qassem said one. Mary Smith said two.")

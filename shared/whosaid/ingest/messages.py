@@ -80,18 +80,18 @@ def s3_objects(notification: dict[str, Any]) -> list[S3ObjectRef]:
         for record in S3Event(notification).records:
             if not record.event_name.startswith("ObjectCreated:"):
                 continue
-            obj = record.s3.get_object
-            key = unquote_plus(obj.key)
+            s3_object = record.s3.get_object
+            key = unquote_plus(s3_object.key)
             if not key.startswith(INCOMING_PREFIX):
                 continue
             objects.append(
                 S3ObjectRef(
                     bucket=record.s3.bucket.name,
                     key=key,
-                    etag=obj.etag,
-                    size=int(obj.get("size") or 0),
-                    version_id=obj.version_id,
-                    sequencer=obj.get("sequencer") or "",
+                    etag=s3_object.etag,
+                    size=int(s3_object.get("size") or 0),
+                    version_id=s3_object.version_id,
+                    sequencer=s3_object.get("sequencer") or "",
                     event_name=record.event_name,
                 )
             )

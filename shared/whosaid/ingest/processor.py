@@ -47,7 +47,7 @@ from whosaid.ingest.documents import article_from_object, check_size, document_s
 from whosaid.ingest.messages import ExtractArticleMessage, S3ObjectRef, S3TestEvent, parse_message
 from whosaid.observability import logger, metrics, tracer
 from whosaid.service import ArticleService, get_article_service
-from whosaid.storage import UploadStatus, article_id_for_text
+from whosaid.storage import UploadStatus, WorkQueue, article_id_for_text
 from whosaid.storage.aws import aws_client, error_code, translate_aws_errors
 from whosaid.storage.keys import upload_id as make_upload_id
 
@@ -110,7 +110,7 @@ class Ingestor:
         )
         persistence = DynamoDBPersistenceLayer(table_name=idempotency_table_name, boto3_client=aws_client("dynamodb"))
         self._ingest_once = idempotent_function(
-            data_keyword_argument="obj",
+            data_keyword_argument="s3_object",
             persistence_store=persistence,
             config=self.idempotency_config,
             key_prefix="whosaid.ingest.s3_object",
@@ -149,9 +149,9 @@ class Ingestor:
             if not message:
                 # Not an upload under incoming/ (another event type or prefix): nothing of ours to ingest.
                 metrics.add_metric(name="S3EventsSkipped", unit=MetricUnit.Count, value=1)
-            for obj in message:
+            for s3_object in message:
                 # Dicts, not models: the idempotency key is a JMESPath over the data and the result is stored.
-                self._ingest_once(obj=obj.model_dump())
+                self._ingest_once(s3_object=s3_object.model_dump())
         finally:
             # Keys the service appended for this record must not label the next record's logs.
             logger.remove_keys(["article_id", "s3_key"])
@@ -182,7 +182,12 @@ class Ingestor:
             logger.error("ingest message failed unexpectedly; it will be retried", extra=details, exc_info=exc)
         metrics.add_metric(name="IngestRetries", unit=MetricUnit.Count, value=1)
         queue = self.service.queue
-        if not queue.queue_url or queue.queue_url.rsplit("/", 1)[-1] != record.event_source_arn.rsplit(":", 1)[-1]:
+        # The SQS work queue's client and URL: the service is typed against any queue, the ingest runs on SQS's.
+        if (
+            not isinstance(queue, WorkQueue)
+            or not queue.queue_url
+            or (queue.queue_url.rsplit("/", 1)[-1] != record.event_source_arn.rsplit(":", 1)[-1])
+        ):
             logger.warning("the record is not from WHOSAID_QUEUE_URL; its visibility is left to the queue")
             return
         try:
@@ -212,10 +217,10 @@ class Ingestor:
         metrics.add_metric(name="AsyncExtractions", unit=MetricUnit.Count, value=1)
 
     @tracer.capture_method
-    def _ingest_object(self, obj: dict[str, Any]) -> dict[str, Any]:
+    def _ingest_object(self, s3_object: dict[str, Any]) -> dict[str, Any]:
         """Ingest one object and record the upload; the result is stored by the idempotency layer. A permanent
         failure is recorded and returned (so a redelivery is a duplicate), a transient one raised (retried)."""
-        ref = S3ObjectRef.model_validate(obj)
+        ref = S3ObjectRef.model_validate(s3_object)
         logger.append_keys(s3_key=ref.key)
         upload_id = make_upload_id(ref.bucket, ref.key, ref.etag, ref.version_id, ref.sequencer)
         article_id: str | None = None
@@ -252,10 +257,10 @@ class Ingestor:
         error: WhosaidError | None = None,
     ) -> dict[str, Any]:
         self.service.record_upload(upload_id, ref.origin(), status, article_id=article_id, error=error)
-        result: dict[str, Any] = {"key": ref.key, "upload_id": upload_id, "status": status, "article_id": article_id}
+        recorded: dict[str, Any] = {"key": ref.key, "upload_id": upload_id, "status": status, "article_id": article_id}
         if error is not None:
-            result["error_code"] = error.code
-        return result
+            recorded["error_code"] = error.code
+        return recorded
 
     def _fetch(self, ref: S3ObjectRef) -> bytes | None:
         """The object's bytes (the notified version), None when it no longer exists; refuses what cannot be ingested

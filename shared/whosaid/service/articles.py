@@ -65,6 +65,7 @@ from whosaid.storage import (
     speaker_key,
 )
 from whosaid.storage.keys import utc_timestamp
+from whosaid.storage.protocols import ArticleStorage, ExtractionQueue, UploadStorage
 
 SubmitStatus = Literal["created", "existing", "accepted"]
 SubmitMode = Literal["sync", "async"]
@@ -105,15 +106,15 @@ class ArticleProcessingError(WhosaidError):
 CONFIGURATION_MESSAGE = "the service is misconfigured; the details are in its logs for the operator"
 
 
-def public_error(exc: WhosaidError) -> WhosaidError:
+def client_safe_error(exc: WhosaidError) -> WhosaidError:
     """The error as clients may see it: a configuration error's details (parameter names, settings) are logged
     here and replaced by a generic message. The partial usage travels along."""
     if not isinstance(exc, ConfigurationError) or exc.message == CONFIGURATION_MESSAGE:
         return exc
     logger.error("configuration error", extra={"error_code": exc.code, "detail": exc.message})
-    public = ConfigurationError(CONFIGURATION_MESSAGE)
-    public.usage = exc.usage
-    return public
+    generic = ConfigurationError(CONFIGURATION_MESSAGE)
+    generic.usage = exc.usage
+    return generic
 
 
 class ExtractorProvider:
@@ -186,8 +187,9 @@ class ArticleService:
     def __init__(
         self,
         *,
-        store: ArticleStore,
-        queue: WorkQueue,
+        store: ArticleStorage,
+        uploads: UploadStorage,
+        queue: ExtractionQueue,
         extractor_factory: Callable[[], Extractor],
         async_threshold_chars: int = 20_000,
         wait_seconds: float = WAIT_SECONDS,
@@ -197,7 +199,7 @@ class ArticleService:
         extraction_deadline_seconds: float = 300.0,
     ) -> None:
         self.store = store
-        self.uploads = UploadStore(store)
+        self.uploads = uploads
         self.deadline_margin_seconds = deadline_margin_seconds
         self.extraction_deadline_seconds = extraction_deadline_seconds
         self.queue = queue
@@ -219,6 +221,7 @@ class ArticleService:
         key_source = OpenAIKeySource(settings.openai_api_key_parameter) if settings.openai_api_key_parameter else None
         return cls(
             store=store,
+            uploads=UploadStore(store),
             queue=WorkQueue(settings.queue_url),
             extractor_factory=extractor_factory or ExtractorProvider(settings, key_source),
             async_threshold_chars=settings.async_threshold_chars,
@@ -228,11 +231,12 @@ class ArticleService:
 
     def prepare(self, *, all_clients: bool = False) -> None:
         """Init-time work: the LLM extractor when it may be used (ExtractorProvider.prepare); with `all_clients`
-        also the AWS clients made on first use (S3, SQS), which a SnapStart snapshot then carries."""
+        also what the stores make on first use (the S3 and SQS clients), which a SnapStart snapshot then carries."""
         if isinstance(self._extractor_factory, ExtractorProvider):
             self._extractor_factory.prepare()
         if all_clients:
-            _ = self.store.s3, self.queue.sqs
+            for storage in (self.store, self.uploads, self.queue):
+                storage.prepare()
 
     def deadline_for(self, context: object | None) -> Deadline:
         """An extraction's deadline in a function invoked with `context` (a LambdaContext): its remaining time less
@@ -261,7 +265,7 @@ class ArticleService:
         try:
             return self._submit(article, origin=origin, mode=mode, deadline=deadline)
         except ConfigurationError as exc:
-            raise public_error(exc) from exc
+            raise client_safe_error(exc) from exc
 
     def _submit(
         self, article: Article, *, origin: dict[str, object] | None, mode: SubmitMode, deadline: Deadline | None
@@ -274,7 +278,7 @@ class ArticleService:
             article, article_id, now=utc_timestamp(), lease_seconds=lease, origin=origin, queued=queued
         )
         if isinstance(created, Held):
-            return self._run(article, created, mode, deadline)
+            return self._extract_or_queue(article, created, mode, deadline)
         # Stored before (the same text): the text is the one submitted, so it need not be read back.
         record = created.model_copy(update={"text": article.text})
         if record.status == "complete":
@@ -282,7 +286,7 @@ class ArticleService:
         # Failed, or its worker died: take it over.
         taken = self.store.take(article_id, now=utc_timestamp(), lease_seconds=lease, queued=queued)
         if isinstance(taken, Held):
-            return self._run(article, taken, mode, deadline)
+            return self._extract_or_queue(article, taken, mode, deadline)
         if taken is None:  # deleted since
             raise StorageError(f"article {article_id} could not be stored; try again")
         if taken.status == "complete":  # completed meanwhile
@@ -298,7 +302,7 @@ class ArticleService:
         try:
             return self._process_pending(article_id, deadline)
         except ConfigurationError as exc:
-            raise public_error(exc) from exc
+            raise client_safe_error(exc) from exc
 
     def _process_pending(self, article_id: str, deadline: Deadline | None) -> SubmitOutcome:
         # Taken in one call: the update returns the article it took (text included), or the one it could not take.
@@ -324,7 +328,10 @@ class ArticleService:
             _reraise(self._mark_failed(article_id, taken.lease_id, exc), exc)
         return self._extract_and_store(article, taken, deadline)
 
-    def _run(self, article: Article, held: Held, mode: SubmitMode, deadline: Deadline | None) -> SubmitOutcome:
+    def _extract_or_queue(
+        self, article: Article, held: Held, mode: SubmitMode, deadline: Deadline | None
+    ) -> SubmitOutcome:
+        """What this call does with the article it holds: extract it now (sync) or send it to the queue (async)."""
         if mode == "sync":
             return self._extract_and_store(article, held, deadline)
         article_id = held.article.article_id
@@ -340,7 +347,7 @@ class ArticleService:
         article_id, lease_id = held.article.article_id, held.lease_id
         started = time.perf_counter()
         try:
-            result = self._extractor_factory().extract(article, deadline=deadline or self.deadline_for(None))
+            extraction = self._extractor_factory().extract(article, deadline=deadline or self.deadline_for(None))
         except WhosaidError as exc:
             _count_llm_tokens(exc.usage)  # a failed extraction's attempts were paid for too
             _reraise(self._mark_failed(article_id, lease_id, exc), exc)
@@ -351,12 +358,12 @@ class ArticleService:
         metrics.add_metric(
             name="ExtractionMilliseconds", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
         )
-        _count_llm_tokens(result.usage)
+        _count_llm_tokens(extraction.usage)
         try:
-            stored, claims = self.store.complete(held.article, result, now=utc_timestamp(), lease_id=lease_id)
+            stored, claims = self.store.complete(held.article, extraction, now=utc_timestamp(), lease_id=lease_id)
         except ArticleStateConflict:
             # It was deleted, or taken over after our lease lapsed: what is stored now is someone else's outcome.
-            current = self._require(article_id)
+            current = self._stored_article(article_id)
             if current.status == "complete":
                 return self._existing(current.model_copy(update={"text": article.text}))
             if current.status == "pending":
@@ -364,16 +371,18 @@ class ArticleService:
                 return self._wait_for(article_id)
             raise StorageError(f"article {article_id} changed while it was being stored; try again") from None
         except WhosaidError as exc:
-            exc.usage = exc.usage or result.usage  # the extraction ran: its cost is recorded on the failed article
+            exc.usage = exc.usage or extraction.usage  # the extraction ran: its cost is recorded on the failed article
             _reraise(self._mark_failed(article_id, lease_id, exc), exc)
         metrics.add_metric(name="ArticlesExtracted", unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name="ClaimsExtracted", unit=MetricUnit.Count, value=len(result.claims))
-        logger.info("article extracted", extra={"claims": len(result.claims), "extractor": result.usage.extractor})
+        metrics.add_metric(name="ClaimsExtracted", unit=MetricUnit.Count, value=len(extraction.claims))
+        logger.info(
+            "article extracted", extra={"claims": len(extraction.claims), "extractor": extraction.usage.extractor}
+        )
         return SubmitOutcome("created", stored.model_copy(update={"text": article.text}), claims)
 
     def _mark_failed(self, article_id: str, lease_id: str, exc: WhosaidError) -> WhosaidError:
         """Record the failure (with the attempt's usage, if known) on the article; the error to raise."""
-        error = public_error(exc)
+        error = client_safe_error(exc)
         metrics.add_metric(name="ExtractionFailures", unit=MetricUnit.Count, value=1)
         logger.warning("article failed", extra={"error_code": error.code})
         try:
@@ -392,7 +401,7 @@ class ArticleService:
     def _wait_for(self, article_id: str) -> SubmitOutcome:
         deadline = time.monotonic() + self.wait_seconds
         while True:
-            record = self._require(article_id)
+            record = self._stored_article(article_id)
             if record.status == "complete":
                 return self._existing(record)
             if record.status == "failed" and record.error is not None:
@@ -410,28 +419,28 @@ class ArticleService:
             except WhosaidError:
                 logger.warning("could not finish counting the article's speakers; the next submission retries")
         if record.text is None:
-            record = self._require(record.article_id, with_text=True)
+            record = self._stored_article(record.article_id, with_text=True)
         return SubmitOutcome("existing", record, self.store.all_claims(record.article_id))
 
     # --- reading and deleting ---------------------------------------------------------------------------------
 
     def get_article(self, article_id: str) -> ArticleRecord:
-        return self._require(article_id, with_text=True)
+        return self._stored_article(article_id, with_text=True)
 
     def list_articles(self, *, limit: int = 20, next_token: str | None = None) -> Page[ArticleRecord]:
         return self.store.list_articles(limit=limit, next_token=next_token)
 
     def list_claims(self, article_id: str, *, limit: int = 20, next_token: str | None = None) -> Page[ClaimRecord]:
-        self._require_complete(article_id)
+        self._complete_article(article_id)
         return self.store.list_claims(article_id, limit=limit, next_token=next_token)
 
     def article_claims(self, article_id: str) -> list[ClaimRecord]:
         """Every claim of a complete article, in text order (an export: an article's claims are bounded)."""
-        self._require_complete(article_id)
+        self._complete_article(article_id)
         return self.store.all_claims(article_id)
 
-    def _require_complete(self, article_id: str) -> ArticleRecord:
-        record = self._require(article_id)
+    def _complete_article(self, article_id: str) -> ArticleRecord:
+        record = self._stored_article(article_id)
         if record.status != "complete":
             raise ArticleNotReadyError(
                 f"article {article_id} is {record.status}; its claims are available once GET /articles/{article_id} "
@@ -478,14 +487,14 @@ class ArticleService:
         error: WhosaidError | None = None,
     ) -> None:
         """Record what became of an uploaded object (GET /uploads); a configuration error is recorded generically."""
-        shown = public_error(error) if error is not None else None
+        recorded_error = client_safe_error(error) if error is not None else None
         self.uploads.record(
             upload_id=upload_id,
             origin=dict(origin),
             status=status,
             now=utc_timestamp(),
             article_id=article_id,
-            error=ArticleError(code=shown.code, message=shown.message) if shown else None,
+            error=ArticleError(code=recorded_error.code, message=recorded_error.message) if recorded_error else None,
         )
 
     def list_uploads(
@@ -506,7 +515,8 @@ class ArticleService:
             raise _not_found(article_id)
         metrics.add_metric(name="ArticlesDeleted", unit=MetricUnit.Count, value=1)
 
-    def _require(self, article_id: str, *, with_text: bool = False) -> ArticleRecord:
+    def _stored_article(self, article_id: str, *, with_text: bool = False) -> ArticleRecord:
+        """The stored article, or NotFoundError (an id that is not an article id is not looked up)."""
         record = self.store.get_article(article_id, with_text=with_text) if is_article_id(article_id) else None
         if record is None:
             raise _not_found(article_id)

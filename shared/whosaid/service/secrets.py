@@ -131,11 +131,11 @@ def _key_from_value(value: Any) -> str:
     text = str(value or "").strip()
     if text.startswith("{"):
         try:
-            data = json.loads(text)
+            fields = json.loads(text)
         except ValueError:
             return text
-        if isinstance(data, dict):
-            return str(data.get("OPENAI_API_KEY") or data.get("api_key") or "").strip()
+        if isinstance(fields, dict):
+            return str(fields.get("OPENAI_API_KEY") or fields.get("api_key") or "").strip()
     return text
 
 

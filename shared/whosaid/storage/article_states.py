@@ -15,8 +15,10 @@ seconds; `queued` while it waits for the queue worker), `complete` or `failed`:
 
 A live lease is never taken over (only one worker ever writes an article's claims); `complete` keeps the lease id,
 so an ambiguous completion (committed, reported as an error, retried) is told from a real conflict (`lease_state`).
-The conditions are DynamoDB condition expressions over the names in NAMES; the values they use (`:pending`,
-`:failed`, `:lease_id`, `:epoch`) come from `condition_values`.
+Each condition is defined once, below, in two forms side by side: the string itself is the DynamoDB condition
+expression (over the names in NAMES; the values it uses, `:pending`, `:failed`, `:lease_id`, `:epoch`, come from
+`condition_values`), and `holds` is the same test in Python over the item's plain attributes (None: absent), for a
+store that keeps items itself (the in-memory store of the tests) and for refusing early (`is_busy`).
 """
 
 from __future__ import annotations
@@ -24,18 +26,63 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from whosaid.backoff import backoff_delay
 from whosaid.storage.aws import error_code, translate_aws_errors
 
-ABSENT = "attribute_not_exists(pk)"
-HELD = "#status = :pending AND lease_id = :lease_id"
+Item = Mapping[str, Any] | None  # an article item's plain attributes (items.from_item), None when it is absent
+
+
+class Condition(str):
+    """A named condition: the DynamoDB condition expression (the string) and `holds`, the same test in Python."""
+
+    _predicate: Callable[[Item, int, str | None], bool]
+
+    def __new__(cls, expression: str, predicate: Callable[[Item, int, str | None], bool]) -> Condition:
+        condition = super().__new__(cls, expression)
+        condition._predicate = predicate
+        return condition
+
+    def holds(self, item: Item, *, epoch: int, lease_id: str | None = None) -> bool:
+        """Whether a write under this condition would succeed on `item` at `epoch` (for `lease_id`)."""
+        return self._predicate(item, epoch, lease_id)
+
+
+def _value(item: Item, name: str) -> Any:
+    return None if item is None else item.get(name)
+
+
+def _lapsed(item: Item, epoch: int) -> bool:
+    # DynamoDB's comparison with an absent attribute is false: a lease that is not there has not lapsed.
+    lease_until = _value(item, "lease_until")
+    return lease_until is not None and int(lease_until) < epoch
+
+
 _LAPSED = "lease_until < :epoch"
-TAKEABLE = f"#status = :failed OR (#status = :pending AND {_LAPSED})"
-TAKEABLE_FROM_QUEUE = f"#status = :failed OR (#status = :pending AND ({_LAPSED} OR attribute_exists(queued)))"
-DELETABLE = f"(#status <> :pending OR {_LAPSED})"
+ABSENT = Condition("attribute_not_exists(pk)", lambda item, epoch, lease_id: item is None)
+HELD = Condition(
+    "#status = :pending AND lease_id = :lease_id",
+    lambda item, epoch, lease_id: _value(item, "status") == "pending" and _value(item, "lease_id") == lease_id,
+)
+TAKEABLE = Condition(
+    f"#status = :failed OR (#status = :pending AND {_LAPSED})",
+    lambda item, epoch, lease_id: (
+        _value(item, "status") == "failed" or (_value(item, "status") == "pending" and _lapsed(item, epoch))
+    ),
+)
+TAKEABLE_FROM_QUEUE = Condition(
+    f"#status = :failed OR (#status = :pending AND ({_LAPSED} OR attribute_exists(queued)))",
+    lambda item, epoch, lease_id: (
+        _value(item, "status") == "failed"
+        or (_value(item, "status") == "pending" and (_lapsed(item, epoch) or _value(item, "queued") is not None))
+    ),
+)
+DELETABLE = Condition(
+    f"(#status <> :pending OR {_LAPSED})",
+    lambda item, epoch, lease_id: item is not None and (_value(item, "status") != "pending" or _lapsed(item, epoch)),
+)
 
 NAMES = {"#status": "status"}
 
@@ -76,8 +123,8 @@ def condition_values(condition: str, *, epoch: int | None = None, lease_id: str 
 
 
 def is_busy(status: str | None, lease_until: int, epoch: int) -> bool:
-    """Pending under a live lease: not DELETABLE (the Python side of that condition, to refuse early)."""
-    return status == "pending" and lease_until >= epoch
+    """Pending under a live lease: an existing article that is not DELETABLE (to refuse early)."""
+    return not DELETABLE.holds({"status": status, "lease_until": lease_until}, epoch=epoch)
 
 
 def lease_state(status: str | None, holder: str | None, lease_id: str) -> LeaseState:

@@ -54,8 +54,10 @@ from whosaid.storage.items import (
     article_record,
     claim_attributes,
     claim_from_item,
+    completed_records,
     from_item,
     key_of,
+    pending_article_attributes,
     to_item,
     to_values,
 )
@@ -150,6 +152,10 @@ class ArticleStore:
             self._s3 = aws_client("s3")
         return self._s3
 
+    def prepare(self) -> None:
+        """Make the S3 client now (init, or before a SnapStart snapshot) rather than on first use."""
+        _ = self.s3
+
     # --- articles ---------------------------------------------------------------------------------------------
 
     def _article_item(self, article_id: str) -> dict[str, Any] | None:
@@ -214,28 +220,15 @@ class ArticleStore:
         if not inline and (current := self.get_article(article_id)) is not None:
             return current
         lease_id = new_lease_id()
-        attributes: dict[str, Any] = {
-            "pk": keys.article_pk(article_id),
-            "sk": keys.META_SK,
-            "entity": "article",
-            "article_id": article_id,
-            "status": "pending",
-            "title": article.title,
-            "url": str(article.url) if article.url else None,
-            "source": article.source,
-            "published_at": keys.utc_timestamp(article.published_at) if article.published_at else None,
-            "language": article.language,
-            "text_chars": len(article.text),
-            "claim_count": 0,
-            "origin": origin,
-            "created_at": now,
-            "updated_at": now,
-            "lease_id": lease_id,
-            "lease_until": epoch_now() + lease_seconds,
-            "queued": True if queued else None,
-            "gsi2pk": keys.ARTICLES_PARTITION,
-            "gsi2sk": keys.recency_sort_key(now, article_id),
-        }
+        attributes = pending_article_attributes(
+            article,
+            article_id,
+            now=now,
+            lease_id=lease_id,
+            lease_until=epoch_now() + lease_seconds,
+            origin=origin,
+            queued=queued,
+        )
         body_version: str | None = None
         if inline:
             attributes["text"] = article.text
@@ -352,7 +345,7 @@ class ArticleStore:
         # One transaction holds the claims, the flip and the speakers' entries, or the claims are staged.
         staged = len(attributes) + 1 + len(speakers) > TRANSACTION_MAX_ITEMS
         claim_items = [to_item({**a, "staged": True if staged else None}) for a in attributes]
-        stored = self._completed(article, result, now, claim_items)
+        stored = completed_records(article, result, now, claim_items)
         leftovers = list(self._claim_keys(article_id))
         if leftovers or staged:
             # Unconditional writes (removing claims a previous attempt left behind, which would outlive this
@@ -403,33 +396,6 @@ class ArticleStore:
             raise
         self._add_to_directory(article_id, chunks, start=0)
         return stored
-
-    @staticmethod
-    def _completed(
-        article: ArticleRecord, result: ExtractionResult, now: str, claim_items: list[dict[str, Any]]
-    ) -> tuple[ArticleRecord, list[ClaimRecord]]:
-        """The article and claims as a read after the flip returns them (values round-tripped through the item
-        format, so numbers come back as a read decodes them)."""
-        summary = from_item(
-            to_item(
-                {
-                    "claim_count": len(result.claims),
-                    "speakers": [s.model_dump(mode="json") for s in result.speakers],
-                    "usage": result.usage.model_dump(mode="json"),
-                }
-            )
-        )
-        record = ArticleRecord.model_validate(
-            {
-                **article.model_dump(),
-                **summary,
-                "status": "complete",
-                "error": None,
-                "updated_at": now,
-                "completed_at": now,
-            }
-        )
-        return record, [claim_from_item(item) for item in claim_items]
 
     def finish_directory(self, article_id: str) -> None:
         """Count in the directory the speakers an interrupted completion left out (ArticleRecord.directory_pending):
@@ -763,7 +729,7 @@ class ArticleStore:
         names: dict[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         """BatchGetItem (strongly consistent) in chunks of 100, retrying UnprocessedKeys with backoff."""
-        found: list[dict[str, Any]] = []
+        items_read: list[dict[str, Any]] = []
         for start in range(0, len(item_keys), BATCH_GET_MAX_KEYS):
             request: dict[str, Any] = {"Keys": item_keys[start : start + BATCH_GET_MAX_KEYS], "ConsistentRead": True}
             if projection:
@@ -774,14 +740,14 @@ class ArticleStore:
             for attempt in range(BATCH_MAX_ATTEMPTS):
                 with translate_aws_errors(operation):
                     response = self._dynamodb.batch_get_item(RequestItems=pending)
-                found.extend(response.get("Responses", {}).get(self.table_name, []))
+                items_read.extend(response.get("Responses", {}).get(self.table_name, []))
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
                 self._sleep(backoff(attempt))
             else:
                 raise StorageError(f"storage is unavailable: {operation} failed; try again later")
-        return found
+        return items_read
 
     def _query_page(
         self,
@@ -832,8 +798,8 @@ class ArticleStore:
                 request["ExclusiveStartKey"] = exclusive_start
             with translate_aws_errors("listing"):
                 response = self._dynamodb.query(**request)
-            found = response.get("Items", [])
-            items.extend(keep(found) if keep else found)
+            page_items = response.get("Items", [])
+            items.extend(keep(page_items) if keep else page_items)
             exclusive_start = response.get("LastEvaluatedKey")
             if len(items) > limit or not exclusive_start:
                 break
@@ -906,20 +872,24 @@ class ArticleStore:
                 return {"Delete": {"TableName": self.table_name, "Key": key}}
             return None  # never counted (an article completed before the directory existed)
         if removing and entry is not None:
-            new = directory.removed(entry, speaker)
-            if new is not None and not new["recent"]:
-                new = directory.with_recent(new, self._recent_mentions(new["claims_partition"], removing))
+            updated_entry = directory.removed(entry, speaker)
+            if updated_entry is not None and not updated_entry["recent"]:
+                updated_entry = directory.with_recent(
+                    updated_entry, self._recent_mentions(updated_entry["claims_partition"], removing)
+                )
         else:
-            new = directory.added(entry, speaker)
+            updated_entry = directory.added(entry, speaker)
         version = int(entry["version"]) if entry else 0
         guard: dict[str, Any] = (
             {"ConditionExpression": "version = :version", "ExpressionAttributeValues": to_values({":version": version})}
             if entry
             else {"ConditionExpression": "attribute_not_exists(pk)"}
         )
-        if new is None:
+        if updated_entry is None:
             return {"Delete": {"TableName": self.table_name, "Key": key, **guard}}
-        return {"Put": {"TableName": self.table_name, "Item": to_item({**new, "version": version + 1}), **guard}}
+        return {
+            "Put": {"TableName": self.table_name, "Item": to_item({**updated_entry, "version": version + 1}), **guard}
+        }
 
     def _recent_mentions(self, partition: str, excluded_article_id: str) -> list[dict[str, Any]]:
         """The most recent complete articles (other than the one being deleted) quoting the speaker of `partition`,

@@ -81,6 +81,14 @@ def search_filter(words: list[str], speaker_type: str | None) -> tuple[str, dict
     return (" AND ".join(parts), names, values) if parts else None
 
 
+def matches(entry: dict[str, Any], words: list[str], speaker_type: str | None) -> bool:
+    """Whether an entry (plain attributes) passes search_filter(words, speaker_type): the same test in Python, for a
+    store that keeps entries itself (the in-memory store of the tests)."""
+    if speaker_type and entry["type"] != speaker_type:
+        return False
+    return all(f" {word}" in entry["search"] for word in words)
+
+
 def query_scope(words: list[str], speaker_type: str | None) -> str:
     """What a directory next_token is bound to besides its partition: a page token of one query is refused by any
     other (it would skip entries the other query lists)."""
@@ -118,7 +126,7 @@ def contributions(
     grouped: dict[str, list[Claim]] = {}
     for partition, claim in claims:
         grouped.setdefault(partition, []).append(claim)
-    result = []
+    speaker_contributions = []
     for partition, group in grouped.items():
         name = Counter(c.speaker.name for c in group).most_common(1)[0][0]  # the article's usual spelling
         roles: dict[str, str] = {}
@@ -126,7 +134,7 @@ def contributions(
             role = (claim.speaker.role or "").strip()
             if role and len(roles) < MAX_ROLES_KEPT:
                 roles.setdefault(keys.speaker_key(role), role)
-        result.append(
+        speaker_contributions.append(
             Contribution(
                 speaker_id=keys.speaker_id(partition),
                 partition=partition,
@@ -136,7 +144,7 @@ def contributions(
                 mention=mention(article_id, title, date, name),
             )
         )
-    return sorted(result, key=lambda c: c.speaker_id)
+    return sorted(speaker_contributions, key=lambda c: c.speaker_id)
 
 
 def chunks(speakers: list[Contribution]) -> list[list[Contribution]]:
@@ -167,19 +175,19 @@ def _new_entry(speaker: Contribution) -> dict[str, Any]:
 
 def added(entry: dict[str, Any] | None, speaker: Contribution) -> dict[str, Any]:
     """The entry (plain attributes, as items.from_item gives them) with the article's contribution added."""
-    new = copy.deepcopy(entry) if entry else _new_entry(speaker)
-    new["claim_count"] += speaker.claim_count
-    new["article_count"] += 1
+    updated = copy.deepcopy(entry) if entry else _new_entry(speaker)
+    updated["claim_count"] += speaker.claim_count
+    updated["article_count"] += 1
     for type_, count in speaker.types.items():
-        new["types"][type_] = new["types"].get(type_, 0) + count
-    roles = new["roles"]
+        updated["types"][type_] = updated["types"].get(type_, 0) + count
+    roles = updated["roles"]
     for key, role in speaker.roles.items():
         if key in roles:
             roles[key]["articles"] += 1
         elif len(roles) < MAX_ROLES_KEPT:
             roles[key] = {"role": role, "articles": 1}
-    others = [m for m in new["recent"] if m["article_id"] != speaker.article_id]
-    return with_recent(new, [*others, speaker.mention])
+    others = [m for m in updated["recent"] if m["article_id"] != speaker.article_id]
+    return with_recent(updated, [*others, speaker.mention])
 
 
 def removed(entry: dict[str, Any], speaker: Contribution) -> dict[str, Any] | None:
@@ -187,19 +195,19 @@ def removed(entry: dict[str, Any], speaker: Contribution) -> dict[str, Any] | No
 
     An empty `recent` means the latest articles are all gone: the caller reads older ones back (with_recent).
     """
-    new = copy.deepcopy(entry)
-    new["claim_count"] -= speaker.claim_count
-    new["article_count"] -= 1
-    if new["claim_count"] <= 0 or new["article_count"] <= 0:
+    updated = copy.deepcopy(entry)
+    updated["claim_count"] -= speaker.claim_count
+    updated["article_count"] -= 1
+    if updated["claim_count"] <= 0 or updated["article_count"] <= 0:
         return None
-    new["types"] = _minus(new["types"], speaker.types)
-    roles = new["roles"]
+    updated["types"] = _minus(updated["types"], speaker.types)
+    roles = updated["roles"]
     for key in speaker.roles:
         if key in roles:
             roles[key]["articles"] -= 1
             if roles[key]["articles"] <= 0:
                 del roles[key]
-    return with_recent(new, [m for m in new["recent"] if m["article_id"] != speaker.article_id])
+    return with_recent(updated, [m for m in updated["recent"] if m["article_id"] != speaker.article_id])
 
 
 def _minus(counts: dict[str, int], taken: dict[str, int]) -> dict[str, int]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from whosaid.models import Claim
+from whosaid.models import Article, Claim, ExtractionResult
 from whosaid.storage import keys
 from whosaid.storage.records import ArticleRecord, ClaimRecord
 
@@ -66,13 +66,78 @@ def article_from_item(item: dict[str, Any], *, text: str | None = None) -> Artic
     return article_record(from_item(item), text=text)
 
 
-def article_record(data: dict[str, Any], *, text: str | None = None) -> ArticleRecord:
+def article_record(attributes: dict[str, Any], *, text: str | None = None) -> ArticleRecord:
     """The record of an article item decoded by from_item (its bookkeeping left out)."""
     record = ArticleRecord.model_validate(
-        {**{k: v for k, v in data.items() if k not in _ARTICLE_INTERNAL}, "text": text}
+        {**{k: v for k, v in attributes.items() if k not in _ARTICLE_INTERNAL}, "text": text}
     )
-    record._directory_pending = record.status == "complete" and data.get("dir_done", 0) < data.get("dir_total", 0)
+    record._directory_pending = record.status == "complete" and attributes.get("dir_done", 0) < attributes.get(
+        "dir_total", 0
+    )
     return record
+
+
+def pending_article_attributes(
+    article: Article,
+    article_id: str,
+    *,
+    now: str,
+    lease_id: str,
+    lease_until: int,
+    origin: dict[str, Any] | None,
+    queued: bool,
+) -> dict[str, Any]:
+    """The attributes of a new article item, pending under a lease (its body, inline or in S3, is the store's)."""
+    return {
+        "pk": keys.article_pk(article_id),
+        "sk": keys.META_SK,
+        "entity": "article",
+        "article_id": article_id,
+        "status": "pending",
+        "title": article.title,
+        "url": str(article.url) if article.url else None,
+        "source": article.source,
+        "published_at": keys.utc_timestamp(article.published_at) if article.published_at else None,
+        "language": article.language,
+        "text_chars": len(article.text),
+        "claim_count": 0,
+        "origin": origin,
+        "created_at": now,
+        "updated_at": now,
+        "lease_id": lease_id,
+        "lease_until": lease_until,
+        "queued": True if queued else None,
+        "gsi2pk": keys.ARTICLES_PARTITION,
+        "gsi2sk": keys.recency_sort_key(now, article_id),
+    }
+
+
+def completed_records(
+    article: ArticleRecord, result: ExtractionResult, now: str, claim_items: list[dict[str, Any]]
+) -> tuple[ArticleRecord, list[ClaimRecord]]:
+    """The article (`article`, the record its lease was taken with) and claims (`claim_items`, as stored) as a read
+    after the completing write returns them (values round-tripped through the item format, so numbers come back as
+    a read decodes them)."""
+    summary = from_item(
+        to_item(
+            {
+                "claim_count": len(result.claims),
+                "speakers": [s.model_dump(mode="json") for s in result.speakers],
+                "usage": result.usage.model_dump(mode="json"),
+            }
+        )
+    )
+    record = ArticleRecord.model_validate(
+        {
+            **article.model_dump(),
+            **summary,
+            "status": "complete",
+            "error": None,
+            "updated_at": now,
+            "completed_at": now,
+        }
+    )
+    return record, [claim_from_item(item) for item in claim_items]
 
 
 def article_date(article: ArticleRecord) -> str:
@@ -98,16 +163,16 @@ def claim_attributes(article: ArticleRecord, index: int, claim: Claim) -> dict[s
 
 
 def claim_from_item(item: dict[str, Any]) -> ClaimRecord:
-    data = from_item(item)
+    attributes = from_item(item)
     return ClaimRecord.model_validate(
         {
-            **data["claim"],
-            "article_id": data["article_id"],
+            **attributes["claim"],
+            "article_id": attributes["article_id"],
             # From where the claim is indexed, so the id always leads to the list the claim is in.
-            "speaker_id": keys.speaker_id(data["gsi1pk"]),
-            "index": data["index"],
-            "article_title": data.get("article_title"),
-            "article_date": data["article_date"],
+            "speaker_id": keys.speaker_id(attributes["gsi1pk"]),
+            "index": attributes["index"],
+            "article_title": attributes.get("article_title"),
+            "article_date": attributes["article_date"],
         }
     )
 

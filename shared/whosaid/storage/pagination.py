@@ -49,10 +49,10 @@ class TokenCodec:
         """The token for the page after `last_key` (a LastEvaluatedKey of string attributes), None if no more."""
         if not last_key:
             return None
-        data: dict[str, object] = {"p": partition, "k": last_key}
+        fields: dict[str, object] = {"p": partition, "k": last_key}
         if scope is not None:
-            data["s"] = scope
-        payload = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+            fields["s"] = scope
+        payload = json.dumps(fields, separators=(",", ":"), sort_keys=True).encode()
         return f"{_b64encode(payload)}.{_b64encode(self._sign(payload))}"
 
     def decode(
@@ -68,11 +68,11 @@ class TokenCodec:
             payload = _b64decode(body)
             if not hmac.compare_digest(_b64decode(signature), self._sign(payload)):
                 raise ValueError("bad signature")
-            data = json.loads(payload)
-            key = data["k"]
-            if data["p"] != partition or not isinstance(key, dict) or key.get(partition_attribute) != partition:
+            fields = json.loads(payload)
+            key = fields["k"]
+            if fields["p"] != partition or not isinstance(key, dict) or key.get(partition_attribute) != partition:
                 raise ValueError("other partition")
-            if data.get("s") != scope:
+            if fields.get("s") != scope:
                 raise ValueError("other query")
             if not all(isinstance(k, str) and isinstance(v, str) for k, v in key.items()):
                 raise ValueError("bad key")

@@ -34,6 +34,10 @@ class WorkQueue:
             self._sqs = aws_client("sqs")
         return self._sqs
 
+    def prepare(self) -> None:
+        """Make the SQS client now (init, or before a SnapStart snapshot) rather than on first use."""
+        _ = self.sqs
+
     def request_extraction(self, article_id: str) -> None:
         """Ask the ingest function to extract a pending article (an ExtractArticleMessage)."""
         if not self.queue_url:

@@ -30,6 +30,9 @@ class UploadStore:
     def __init__(self, store: ArticleStore) -> None:
         self._store = store
 
+    def prepare(self) -> None:
+        """Nothing of its own to make: it writes and lists through the article store's DynamoDB client."""
+
     def record(
         self,
         *,
@@ -43,19 +46,9 @@ class UploadStore:
         """Store what became of an upload. Unconditional: the ingest's idempotency runs each upload once, and a
         redelivery after its record expired (4 days) rewrites the same outcome."""
         self._store.put_item(
-            {
-                "pk": keys.upload_pk(upload_id),
-                "sk": keys.UPLOAD_SK,
-                "entity": "upload",
-                "status": status,
-                "article_id": article_id,
-                "error": error.model_dump() if error else None,
-                "origin": origin,
-                "created_at": now,
-                "updated_at": now,
-                "gsi2pk": keys.UPLOADS_PARTITION,
-                "gsi2sk": keys.recency_sort_key(now, upload_id),
-            },
+            upload_attributes(
+                upload_id=upload_id, origin=origin, status=status, now=now, article_id=article_id, error=error
+            ),
             "recording the upload",
         )
 
@@ -65,8 +58,9 @@ class UploadStore:
 
         def current(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             # Raw items in and out: the page's token is made from the last one kept.
-            records = self._with_article_status([from_item(item) for item in items])
-            return [to_item(record) for record in records if status is None or record["status"] == status]
+            uploads = [from_item(item) for item in items]
+            states = self._store.article_states(waiting_article_ids(uploads))
+            return [to_item(upload) for upload in current_uploads(uploads, states, status)]
 
         items, token = self._store.query_recency(
             keys.UPLOADS_PARTITION,
@@ -74,26 +68,65 @@ class UploadStore:
             next_token=next_token,
             keep=current,
             query_filter=_status_filter(status),
-            scope=f"status={status}" if status else None,
+            scope=status_scope(status),
         )
-        return Page[UploadRecord](items=[_record(from_item(item)) for item in items], next_token=token)
+        return Page[UploadRecord](items=[upload_record(from_item(item)) for item in items], next_token=token)
 
-    def _with_article_status(self, uploads: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Pending uploads take their article's current status (and error); a deleted article leaves it pending."""
-        waiting = [u["article_id"] for u in uploads if u.get("status") == "pending" and u.get("article_id")]
-        states = self._store.article_states(waiting)
-        resolved = []
-        for upload in uploads:
-            state = states.get(upload.get("article_id") or "") if upload.get("status") == "pending" else None
-            if state is not None and state.get("status") != "pending":
-                upload = {
-                    **upload,
-                    "status": state["status"],
-                    "error": state.get("error"),
-                    "updated_at": state.get("updated_at") or upload["updated_at"],
-                }
+
+def upload_attributes(
+    *,
+    upload_id: str,
+    origin: dict[str, Any],
+    status: UploadStatus,
+    now: str,
+    article_id: str | None,
+    error: ArticleError | None,
+) -> dict[str, Any]:
+    """The attributes of an upload's item."""
+    return {
+        "pk": keys.upload_pk(upload_id),
+        "sk": keys.UPLOAD_SK,
+        "entity": "upload",
+        "status": status,
+        "article_id": article_id,
+        "error": error.model_dump() if error else None,
+        "origin": origin,
+        "created_at": now,
+        "updated_at": now,
+        "gsi2pk": keys.UPLOADS_PARTITION,
+        "gsi2sk": keys.recency_sort_key(now, upload_id),
+    }
+
+
+def status_scope(status: UploadStatus | None) -> str | None:
+    """What a next_token of a listing filtered by `status` is bound to (pagination.TokenCodec's scope)."""
+    return f"status={status}" if status else None
+
+
+def waiting_article_ids(uploads: list[dict[str, Any]]) -> list[str]:
+    """The articles whose status the pending ones of `uploads` (plain attributes) follow."""
+    return [u["article_id"] for u in uploads if u.get("status") == "pending" and u.get("article_id")]
+
+
+def current_uploads(
+    uploads: list[dict[str, Any]], article_states: dict[str, dict[str, Any]], status: UploadStatus | None
+) -> list[dict[str, Any]]:
+    """`uploads` (plain attributes) as they are now, those of `status` only (all: None): a pending one takes its
+    article's current status, error and updated_at from `article_states` (by article id); a deleted article leaves
+    it pending."""
+    resolved = []
+    for upload in uploads:
+        state = article_states.get(upload.get("article_id") or "") if upload.get("status") == "pending" else None
+        if state is not None and state.get("status") != "pending":
+            upload = {
+                **upload,
+                "status": state["status"],
+                "error": state.get("error"),
+                "updated_at": state.get("updated_at") or upload["updated_at"],
+            }
+        if status is None or upload["status"] == status:
             resolved.append(upload)
-        return resolved
+    return resolved
 
 
 def _status_filter(status: UploadStatus | None) -> tuple[str, dict[str, str], dict[str, Any]] | None:
@@ -106,7 +139,8 @@ def _status_filter(status: UploadStatus | None) -> tuple[str, dict[str, str], di
     return "#status = :status", {"#status": "status"}, {":status": status}
 
 
-def _record(upload: dict[str, Any]) -> UploadRecord:
+def upload_record(upload: dict[str, Any]) -> UploadRecord:
+    """The record of an upload item's plain attributes."""
     origin = upload.get("origin") or {}
     return UploadRecord.model_validate(
         {
