@@ -20,6 +20,7 @@ whosaid settings cache is cleared so code under test sees them. Two kinds:
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from collections.abc import Iterator, Mapping
@@ -90,15 +91,40 @@ _DYNAMODB_OPERATIONS = (
 _BACKEND_LOCK = threading.RLock()
 
 
+class _OneCopyPerTable:
+    """Stands in for the `copy` module inside moto's transact_write_items, which deep-copies a table for its rollback
+    once per item of the transaction where once per table does: a full transaction (100 items) on a table of a few
+    hundred items made 100 copies of it, and the large-article tests took half a minute each. moto keeps one copy
+    per table anyway (the last), and every copy is taken before the transaction writes anything, so one copy is
+    the same snapshot."""
+
+    def __init__(self) -> None:
+        self._copies: dict[int, Any] = {}
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if not isinstance(value, Table):
+            return copy.deepcopy(value, memo)
+        if id(value) not in self._copies:
+            self._copies[id(value)] = copy.deepcopy(value, memo)
+        return self._copies[id(value)]
+
+
 def _serialised_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    import moto.dynamodb.models
     from moto.dynamodb.models import DynamoDBBackend
 
     for name in _DYNAMODB_OPERATIONS:
         original = getattr(DynamoDBBackend, name)
 
-        def serialised(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+        def serialised(self: Any, *args: Any, __original: Any = original, __name: str = name, **kwargs: Any) -> Any:
             with _BACKEND_LOCK:
-                return __original(self, *args, **kwargs)
+                if __name != "transact_write_items":
+                    return __original(self, *args, **kwargs)
+                # Swapped under the lock that every call into moto's DynamoDB models module holds.
+                with patch.object(moto.dynamodb.models, "copy", _OneCopyPerTable()):
+                    return __original(self, *args, **kwargs)
 
         monkeypatch.setattr(DynamoDBBackend, name, serialised)
 
