@@ -13,6 +13,7 @@ import boto3
 import pytest
 
 from tests.support.service_support import ApiResult, FakeExtractor, api_event, invoke, load_event, table_items
+from tests.support.store_limits import SMALL_CHUNK_SPEAKERS, SMALL_TRANSACTION_MAX_ITEMS
 from whosaid.errors import InvalidInputError, LLMTimeoutError
 from whosaid.models import Article
 from whosaid.service import ArticleService
@@ -360,22 +361,12 @@ def test_a_concurrent_writer_of_the_same_entry_is_retried_not_lost(
 
 # --- articles too large for one transaction ---------------------------------------------------------------------------
 
-# The store's transaction limits made small: a few speakers cross the boundaries that 150 claims and 120 speakers
-# cross against the real ones (TRANSACTION_MAX_ITEMS 100, CHUNK_SPEAKERS 99): more claims than one transaction holds
-# (batch-written, then the flip) and more entries than one chunk (two transactions of entries), at a tenth of the
-# items, which is what moto's time goes on. The chunk stays one below the transaction: its entries plus the article.
-SMALL_CHUNK_SPEAKERS = 4
-SMALL_TRANSACTION_MAX_ITEMS = SMALL_CHUNK_SPEAKERS + 1
+# Against the store's limits made small (tests/support/store_limits.py), as 150 claims and 120 speakers do against
+# the real ones: more claims than one transaction holds, and more entries than one chunk (two transactions).
 MANY_CLAIM_COUNT = 3 * SMALL_TRANSACTION_MAX_ITEMS
 MANY_SPEAKER_COUNT = SMALL_CHUNK_SPEAKERS + 2  # two chunks of entries
 MANY_CLAIMS = " ".join(f"Ann Lee said thing {i}." for i in range(MANY_CLAIM_COUNT))
 MANY_SPEAKERS = " ".join(f"Speaker Number{i} said thing {i}." for i in range(MANY_SPEAKER_COUNT))
-
-
-@pytest.fixture
-def small_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("whosaid.storage.directory.CHUNK_SPEAKERS", SMALL_CHUNK_SPEAKERS)
-    monkeypatch.setattr("whosaid.storage.articles.TRANSACTION_MAX_ITEMS", SMALL_TRANSACTION_MAX_ITEMS)
 
 
 @pytest.mark.usefixtures("small_transactions")
