@@ -196,7 +196,11 @@ class SessionStack:
         if not self._clients:
             # Made inside the mock, once: three boto3 clients (and the default session moto gives each mock) cost
             # more than restoring the whole stack.
-            self._clients = {name: boto3.client(name, region_name=REGION) for name in sorted(_STACK_SERVICES)}
+            self._clients = {
+                "dynamodb": boto3.client("dynamodb", region_name=REGION),
+                "s3": boto3.client("s3", region_name=REGION),
+                "sqs": boto3.client("sqs", region_name=REGION),
+            }
         _reset_other_services()
         if self._stack is not None and self._emptied(self._stack):
             return self._stack
