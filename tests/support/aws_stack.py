@@ -273,7 +273,7 @@ def _empty_bucket(s3: Any, bucket: str) -> None:
 def _reset_other_services() -> None:
     """Every moto service but the stack's back to empty: what a test stored in SSM or Secrets Manager goes. moto's
     own reset (BackendDict.reset) resets every service, the stack's too; this is the same loop, skipping those."""
-    for backends in list(BackendDict._instances):
+    for backends in list(BackendDict._instances):  # type: ignore[misc]  # as moto annotates its own uses
         if backends.service_name not in _STACK_SERVICES:
             for account_backends in backends.values():
                 account_backends.reset()
