@@ -12,6 +12,8 @@ from infra.fake_openai import FakeOpenAI
 from tests.support.service_support import FakeExtractor
 
 if TYPE_CHECKING:
+    from infra.template_resources import CreatedStack
+    from tests.support.aws_stack import SessionStack
     from tests.support.memory_store import MemoryStorage
     from whosaid.service import ArticleService
 
@@ -34,13 +36,28 @@ def fake_openai(_fake_openai_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
 # --- service / API fixtures (storage, service and API tests) --------------------------------------------------------
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """Inside moto: template.yaml's tables, bucket and queues created, the functions' environment set (yielded)."""
-    from tests.support.aws_stack import moto_stack
+@pytest.fixture(scope="session")
+def _session_stack() -> Iterator[SessionStack]:
+    """template.yaml's stack in moto, once per process (per xdist worker): see tests/support/aws_stack.py."""
+    from tests.support.aws_stack import SessionStack
 
-    with moto_stack(monkeypatch) as env:
-        yield env
+    stack = SessionStack()
+    yield stack
+    stack.close()
+
+
+@pytest.fixture
+def aws_stack(_session_stack: SessionStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[CreatedStack]:
+    """Inside moto: template.yaml's tables, bucket and queues as created (the session's stack, emptied), the
+    functions' environment set, settings caches cleared; yields the created resources."""
+    with _session_stack.activated(monkeypatch) as stack:
+        yield stack
+
+
+@pytest.fixture
+def aws_env(aws_stack: CreatedStack) -> dict[str, str]:
+    """aws_stack's environment variables (the functions' environment, all of them in one mapping)."""
+    return dict(aws_stack.environment)
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ from infra.lambda_events import ApiRoute, LocalLambdaContext, api_routes, match_
 from infra.local.api import make_api_server
 from infra.local.functions import FunctionError, FunctionProcess, FunctionSpec
 from infra.local.worker import QueueWorker
-from infra.template_resources import TEMPLATE_PATH, load_template
-from tests.support.aws_stack import REGION, moto_stack_resources
+from infra.template_resources import TEMPLATE_PATH, CreatedStack, load_template
+from tests.support.aws_stack import REGION
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "events" / "seed-article.txt"
@@ -299,7 +299,9 @@ def test_the_port_can_be_bound_again_at_once_after_a_stop() -> None:
 # --- queue worker, against a stub function in moto -----------------------------------------------------------------
 
 
-def test_worker_deletes_processed_and_dead_letters_poison(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_deletes_processed_and_dead_letters_poison(
+    monkeypatch: pytest.MonkeyPatch, aws_stack: CreatedStack
+) -> None:
     """The worker in front of the real ingest function: a good upload and a permanently bad one are each delivered
     once and deleted (the bad one shows failed in the uploads listing), a transient failure is redelivered and then
     succeeds, and a malformed message goes round maxReceiveCount times to the dead-letter queue."""
@@ -313,83 +315,82 @@ def test_worker_deletes_processed_and_dead_letters_poison(monkeypatch: pytest.Mo
     spec = function_spec(load_template(TEMPLATE_PATH), INGEST_FUNCTION, prefix="test")
     seen: list[dict[str, Any]] = []
 
-    with moto_stack_resources(monkeypatch) as stack:
-        from whosaid.ingest.processor import get_ingestor
-        from whosaid.service import get_article_service
+    from whosaid.ingest.processor import get_ingestor
+    from whosaid.service import get_article_service
 
-        # In this process (moto's in-process mock): the worker's side is what is under test here.
-        ingest = load_handler(spec.handler_path, spec.handler_attribute)
+    # In this process (moto's in-process mock): the worker's side is what is under test here.
+    ingest = load_handler(spec.handler_path, spec.handler_attribute)
 
-        def handler(event: dict[str, Any]) -> dict[str, Any]:
-            seen.extend(event["Records"])
-            return ingest(event, LocalLambdaContext(function_name=spec.name, timeout_seconds=30))
+    def handler(event: dict[str, Any]) -> dict[str, Any]:
+        seen.extend(event["Records"])
+        return ingest(event, LocalLambdaContext(function_name=spec.name, timeout_seconds=30))
 
-        ingestor = get_ingestor()
-        get_object = ingestor.s3.get_object
-        outages = [ClientError({"Error": {"Code": "InternalError", "Message": "try again"}}, "GetObject")]
+    ingestor = get_ingestor()
+    get_object = ingestor.s3.get_object
+    outages = [ClientError({"Error": {"Code": "InternalError", "Message": "try again"}}, "GetObject")]
 
-        def flaky_get_object(**kwargs: Any) -> Any:
-            if kwargs["Key"] == "incoming/flaky.txt" and outages:
-                raise outages.pop()
-            return get_object(**kwargs)
+    def flaky_get_object(**kwargs: Any) -> Any:
+        if kwargs["Key"] == "incoming/flaky.txt" and outages:
+            raise outages.pop()
+        return get_object(**kwargs)
 
-        monkeypatch.setattr(ingestor.s3, "get_object", flaky_get_object)
-        sqs = boto3.client("sqs", region_name=REGION)
-        s3 = boto3.client("s3", region_name=REGION)
-        bucket = stack.resources["ArticlesBucket"].ref
-        queue = stack.resources["IngestQueue"]
-        dlq_url = stack.resources["IngestDeadLetterQueue"].ref
-        _drain(sqs, queue.ref)  # the S3 test event sent when the bucket notification was configured
-        s3.put_object(Bucket=bucket, Key="incoming/good.txt", Body=SEED.read_bytes())
-        s3.put_object(Bucket=bucket, Key="incoming/latin1.txt", Body="déclaré".encode("latin-1"))
-        s3.put_object(Bucket=bucket, Key="incoming/flaky.txt", Body=b"The mayor said the bridge would reopen.")
-        sqs.send_message(QueueUrl=queue.ref, MessageBody="poison")
-        stop = threading.Event()
-        worker = QueueWorker(
-            invoke=handler,
-            sqs=sqs,
-            queue_url=queue.ref,
-            queue_arn=queue.attributes["Arn"],
-            batch_size=5,
-            retry_seconds=0,
-            stop=stop,
-        )
-        worker.start()
-        try:
-            deadline = time.monotonic() + 60
-            dead: list[dict[str, Any]] = []
-            while not dead and time.monotonic() < deadline:
-                dead = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1).get("Messages", [])
-        finally:
-            stop.set()
-            worker.join(timeout=10)
-        assert [m["Body"] for m in dead] == ["poison"]
-        record = next(r for r in seen if r["body"] != "poison")
-        assert record["eventSource"] == "aws:sqs"
-        assert record["eventSourceARN"] == queue.attributes["Arn"]
-        assert record["awsRegion"] == REGION
-        assert record["receiptHandle"] and record["md5OfBody"]
-        deliveries: dict[str, list[str]] = {}
-        for r in seen:
-            raw_key = "poison" if r["body"] == "poison" else json.loads(r["body"])["Records"][0]["s3"]["object"]["key"]
-            key = unquote_plus(raw_key)
-            deliveries.setdefault(key, []).append(r["attributes"]["ApproximateReceiveCount"])
-        assert deliveries == {
-            "incoming/good.txt": ["1"],  # processed once, deleted
-            "incoming/latin1.txt": ["1"],  # failed for good: recorded, deleted, never redelivered
-            "incoming/flaky.txt": ["1", "2"],  # transient: redelivered, then processed
-            "poison": ["1", "2", "3"],  # maxReceiveCount, then the DLQ
-        }
-        uploads = {u.key: u for u in get_article_service().list_uploads().items}
-        assert {key: u.status for key, u in uploads.items()} == {
-            "incoming/good.txt": "complete",
-            "incoming/latin1.txt": "failed",
-            "incoming/flaky.txt": "complete",
-        }
-        assert uploads["incoming/latin1.txt"].error is not None
-        assert "not valid UTF-8" in uploads["incoming/latin1.txt"].error.message
-        attributes = sqs.get_queue_attributes(QueueUrl=queue.ref, AttributeNames=["ApproximateNumberOfMessages"])
-        assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0"
+    monkeypatch.setattr(ingestor.s3, "get_object", flaky_get_object)
+    sqs = boto3.client("sqs", region_name=REGION)
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = aws_stack.resources["ArticlesBucket"].ref
+    queue = aws_stack.resources["IngestQueue"]
+    dlq_url = aws_stack.resources["IngestDeadLetterQueue"].ref
+    _drain(sqs, queue.ref)  # the S3 test event sent when the bucket notification was configured
+    s3.put_object(Bucket=bucket, Key="incoming/good.txt", Body=SEED.read_bytes())
+    s3.put_object(Bucket=bucket, Key="incoming/latin1.txt", Body="déclaré".encode("latin-1"))
+    s3.put_object(Bucket=bucket, Key="incoming/flaky.txt", Body=b"The mayor said the bridge would reopen.")
+    sqs.send_message(QueueUrl=queue.ref, MessageBody="poison")
+    stop = threading.Event()
+    worker = QueueWorker(
+        invoke=handler,
+        sqs=sqs,
+        queue_url=queue.ref,
+        queue_arn=queue.attributes["Arn"],
+        batch_size=5,
+        retry_seconds=0,
+        stop=stop,
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        dead: list[dict[str, Any]] = []
+        while not dead and time.monotonic() < deadline:
+            dead = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1).get("Messages", [])
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    assert [m["Body"] for m in dead] == ["poison"]
+    record = next(r for r in seen if r["body"] != "poison")
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"] == queue.attributes["Arn"]
+    assert record["awsRegion"] == REGION
+    assert record["receiptHandle"] and record["md5OfBody"]
+    deliveries: dict[str, list[str]] = {}
+    for r in seen:
+        raw_key = "poison" if r["body"] == "poison" else json.loads(r["body"])["Records"][0]["s3"]["object"]["key"]
+        key = unquote_plus(raw_key)
+        deliveries.setdefault(key, []).append(r["attributes"]["ApproximateReceiveCount"])
+    assert deliveries == {
+        "incoming/good.txt": ["1"],  # processed once, deleted
+        "incoming/latin1.txt": ["1"],  # failed for good: recorded, deleted, never redelivered
+        "incoming/flaky.txt": ["1", "2"],  # transient: redelivered, then processed
+        "poison": ["1", "2", "3"],  # maxReceiveCount, then the DLQ
+    }
+    uploads = {u.key: u for u in get_article_service().list_uploads().items}
+    assert {key: u.status for key, u in uploads.items()} == {
+        "incoming/good.txt": "complete",
+        "incoming/latin1.txt": "failed",
+        "incoming/flaky.txt": "complete",
+    }
+    assert uploads["incoming/latin1.txt"].error is not None
+    assert "not valid UTF-8" in uploads["incoming/latin1.txt"].error.message
+    attributes = sqs.get_queue_attributes(QueueUrl=queue.ref, AttributeNames=["ApproximateNumberOfMessages"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0"
 
 
 def _drain(sqs: Any, queue_url: str) -> None:
@@ -637,7 +638,7 @@ def _started(spec: FunctionSpec, environment: dict[str, str]) -> Iterator[Functi
 
 
 def test_each_function_runs_in_its_own_process_with_its_templates_environment(
-    monkeypatch: pytest.MonkeyPatch, handler_spec: FunctionSpec
+    monkeypatch: pytest.MonkeyPatch, handler_spec: FunctionSpec, aws_stack: CreatedStack
 ) -> None:
     """As Lambda runs them: the API function sees only Globals and its own Variables (its 12 s LLM timeout, 1
     retry), the ingest function its own (60 s, 2 retries), neither the other's nor the parent's."""
@@ -646,19 +647,18 @@ def test_each_function_runs_in_its_own_process_with_its_templates_environment(
     if not TEMPLATE_PATH.exists():
         pytest.skip("template.yaml not written yet")
     monkeypatch.setenv("PARENT_ONLY", "x")
-    with moto_stack_resources(monkeypatch, template=load_template()) as stack:
-        backends = Backends(None, "http://127.0.0.1:1", "http://127.0.0.1:2", "test", None)
-        user = {"PATH": os.environ.get("PATH", ""), "WHOSAID_MODEL": "my-model"}
-        names = ["WHOSAID_LLM_TIMEOUT_SECONDS", "WHOSAID_LLM_MAX_RETRIES", "WHOSAID_CHUNK_CHARS", "WHOSAID_MODEL"]
-        names += ["WHOSAID_TABLE_NAME", "AWS_ENDPOINT_URL_DYNAMODB", "PARENT_ONLY"]
-        seen = {}
-        for function_id in ("ApiFunction", "IngestFunction"):
-            environment = function_environment(user, backends, stack, function_id)
-            with _started(handler_spec, environment) as function:
-                body = json.loads(function.invoke({"names": names})["body"])
-                assert body["pid"] == function.process.pid != os.getpid()
-                seen[function_id] = body["environ"]
-    table = stack.resources["ArticlesTable"].ref
+    backends = Backends(None, "http://127.0.0.1:1", "http://127.0.0.1:2", "test", None)
+    user = {"PATH": os.environ.get("PATH", ""), "WHOSAID_MODEL": "my-model"}
+    names = ["WHOSAID_LLM_TIMEOUT_SECONDS", "WHOSAID_LLM_MAX_RETRIES", "WHOSAID_CHUNK_CHARS", "WHOSAID_MODEL"]
+    names += ["WHOSAID_TABLE_NAME", "AWS_ENDPOINT_URL_DYNAMODB", "PARENT_ONLY"]
+    seen = {}
+    for function_id in ("ApiFunction", "IngestFunction"):
+        environment = function_environment(user, backends, aws_stack, function_id)
+        with _started(handler_spec, environment) as function:
+            body = json.loads(function.invoke({"names": names})["body"])
+            assert body["pid"] == function.process.pid != os.getpid()
+            seen[function_id] = body["environ"]
+    table = aws_stack.resources["ArticlesTable"].ref
     shared = {
         "WHOSAID_MODEL": "my-model",
         "WHOSAID_TABLE_NAME": table,

@@ -11,10 +11,11 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -751,13 +752,45 @@ def test_sam_validate_translates_the_template(sam_cli: Path) -> None:
     )
 
 
-def _translated(sam_cli: Path, **parameters: str) -> dict[str, Any]:
-    python = sam_cli.parent / "python"
-    assignments = [f"{name}={value}" for name, value in parameters.items()]
-    result = _run(
-        [str(python), str(ROOT / "tests" / "support" / "sam_translate.py"), str(TEMPLATE), *assignments], timeout=300
-    )
-    return json.loads(result.stdout)
+class _Translator:
+    """tests/support/sam_translate.py serving translations (`--serve`) in aws-sam-cli's Python: importing samcli is
+    most of what one translation costs (about 1.5 s), so the module's tests share one process."""
+
+    def __init__(self, sam_cli: Path, errors: IO[bytes]) -> None:
+        script = ROOT / "tests" / "support" / "sam_translate.py"
+        self._errors = errors
+        self._process = subprocess.Popen(
+            [str(sam_cli.parent / "python"), str(script), str(TEMPLATE), "--serve"],
+            cwd=ROOT,
+            env={**os.environ, **SAM_ENV},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,  # a file, not a pipe: nothing reads it until a translation fails
+            text=True,
+        )
+
+    def translated(self, **parameters: str) -> dict[str, Any]:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(json.dumps(parameters) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            self._errors.seek(0)
+            pytest.fail(f"sam_translate.py failed for {parameters}:\n{self._errors.read()[-4000:].decode()}")
+        return dict(json.loads(line))
+
+    def close(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()  # end of input: the server returns
+        self._process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def sam_translator(sam_cli: Path) -> Iterator[_Translator]:
+    with tempfile.TemporaryFile() as errors:
+        translator = _Translator(sam_cli, errors)
+        yield translator
+        translator.close()
 
 
 def _api_body(translated: dict[str, Any]) -> dict[str, Any]:
@@ -799,8 +832,8 @@ def _role_policy_names(translated: dict[str, Any], role: str) -> list[dict[str, 
     return [policy["PolicyDocument"] for policy in translated["Resources"][role]["Properties"].get("Policies", [])]
 
 
-def test_api_key_mode_deploys_a_usage_plan_and_public_docs(sam_cli: Path) -> None:
-    translated = _translated(sam_cli, AuthMode="API_KEY")
+def test_api_key_mode_deploys_a_usage_plan_and_public_docs(sam_translator: _Translator) -> None:
+    translated = sam_translator.translated(AuthMode="API_KEY")
     types = {r["Type"] for r in translated["Resources"].values()}
     assert {"AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlanKey"} <= types
     security = _security(translated)
@@ -836,8 +869,8 @@ def test_api_key_mode_deploys_a_usage_plan_and_public_docs(sam_cli: Path) -> Non
         assert not _deployed(translated, logical_id), logical_id
 
 
-def test_iam_mode_signs_every_route_but_the_docs(sam_cli: Path) -> None:
-    translated = _translated(sam_cli, AuthMode="IAM", OpenAIApiKeyParameter="/whosaid/openai-api-key")
+def test_iam_mode_signs_every_route_but_the_docs(sam_translator: _Translator) -> None:
+    translated = sam_translator.translated(AuthMode="IAM", OpenAIApiKeyParameter="/whosaid/openai-api-key")
     types = {r["Type"] for r in translated["Resources"].values()}
     assert "AWS::ApiGateway::UsagePlan" not in types
     security = _security(translated)
@@ -858,8 +891,8 @@ CORS_ORIGINS = "https://app.example.com,https://admin.example.com"
 
 
 @pytest.mark.parametrize("auth_mode", ["API_KEY", "IAM", "JWT"])
-def test_cors_origins_open_public_preflights_on_every_path(sam_cli: Path, auth_mode: str) -> None:
-    translated = _translated(sam_cli, AuthMode=auth_mode, CorsAllowedOrigins=CORS_ORIGINS)
+def test_cors_origins_open_public_preflights_on_every_path(sam_translator: _Translator, auth_mode: str) -> None:
+    translated = sam_translator.translated(AuthMode=auth_mode, CorsAllowedOrigins=CORS_ORIGINS)
     security = _security(translated)
     protected_paths = {path for path, _ in PROTECTED_ROUTES}
     assert {path for path, method in security if method == "options"} == protected_paths
@@ -876,8 +909,8 @@ def test_cors_origins_open_public_preflights_on_every_path(sam_cli: Path, auth_m
     assert variables["WHOSAID_AUTH_MODE"] == auth_mode
 
 
-def test_jwt_mode_uses_the_stacks_cognito_user_pool(sam_cli: Path) -> None:
-    translated = _translated(sam_cli, AuthMode="JWT")
+def test_jwt_mode_uses_the_stacks_cognito_user_pool(sam_translator: _Translator) -> None:
+    translated = sam_translator.translated(AuthMode="JWT")
     assert _deployed(translated, "UserPool") and _deployed(translated, "UserPoolClient")
     assert translated["Resources"]["UserPoolClient"]["Properties"]["UserPoolId"] == {"Ref": "UserPool"}
     types = {r["Type"] for r in translated["Resources"].values()}
@@ -895,16 +928,16 @@ def test_jwt_mode_uses_the_stacks_cognito_user_pool(sam_cli: Path) -> None:
     assert {"UserPoolId", "UserPoolClientId"} <= set(translated["Outputs"])
 
 
-def test_jwt_mode_with_an_existing_user_pool_creates_none(sam_cli: Path) -> None:
+def test_jwt_mode_with_an_existing_user_pool_creates_none(sam_translator: _Translator) -> None:
     pool = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Example1"
-    translated = _translated(sam_cli, AuthMode="JWT", JwtUserPoolArn=pool)
+    translated = sam_translator.translated(AuthMode="JWT", JwtUserPoolArn=pool)
     assert not _deployed(translated, "UserPool") and not _deployed(translated, "UserPoolClient")
     scheme = _api_body(translated)["components"]["securitySchemes"]["CognitoAuthorizer"]
     assert scheme["x-amazon-apigateway-authorizer"]["providerARNs"] == [pool]
 
 
-def test_waf_on_associates_a_rate_limited_web_acl_with_the_stage(sam_cli: Path) -> None:
-    translated = _translated(sam_cli, EnableWaf="true", WafRateLimit="500")
+def test_waf_on_associates_a_rate_limited_web_acl_with_the_stage(sam_translator: _Translator) -> None:
+    translated = sam_translator.translated(EnableWaf="true", WafRateLimit="500")
     assert _deployed(translated, "ApiWebAcl") and _deployed(translated, "ApiWebAclAssociation")
     acl = translated["Resources"]["ApiWebAcl"]["Properties"]
     assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
@@ -916,9 +949,9 @@ def test_waf_on_associates_a_rate_limited_web_acl_with_the_stage(sam_cli: Path) 
     assert "WhosaidApi" in json.dumps(association["ResourceArn"])
 
 
-def test_events_invoke_the_snapstart_alias(sam_cli: Path) -> None:
+def test_events_invoke_the_snapstart_alias(sam_translator: _Translator) -> None:
     # SnapStart applies to published versions only: $LATEST would initialise from scratch on every cold start.
-    resources = _translated(sam_cli)["Resources"]
+    resources = sam_translator.translated()["Resources"]
     [api] = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::RestApi"]
     uris = {
         json.dumps(operation["x-amazon-apigateway-integration"]["uri"])
@@ -937,11 +970,28 @@ CPYTHON_313_MAGIC = (3571).to_bytes(2, "little") + b"\r\n"
 UNCHECKED_HASH_FLAGS = 0b01  # PEP 552: hash-based, source not checked
 
 
-def test_sam_build(sam_cli: Path, tmp_path: Path) -> None:
-    build_dir = tmp_path / "build"
+# `sam build --cached` reuses a layer or function whose source directory (shared/, functions/...) has not changed
+# since the last build: it keeps the source hashes in build.toml beside the build directory and the built artifacts
+# in the cache directory, so both must outlive the test run (under .aws-sam/, gitignored). A cold run (a clean
+# clone, CI) builds everything, as before; a warm one copies the layers from the cache.
+SAM_TEST_BUILD = ROOT / ".aws-sam" / "test-build"
+
+
+def test_sam_build(sam_cli: Path) -> None:
+    build_dir, cache_dir = SAM_TEST_BUILD / "build", SAM_TEST_BUILD / "cache"
     started = time.monotonic()
     _run(
-        [str(sam_cli), "build", "--template-file", str(TEMPLATE), "--build-dir", str(build_dir)],
+        [
+            str(sam_cli),
+            "build",
+            "--template-file",
+            str(TEMPLATE),
+            "--build-dir",
+            str(build_dir),
+            "--cached",
+            "--cache-dir",
+            str(cache_dir),
+        ],
         timeout=900,
     )
     elapsed = time.monotonic() - started

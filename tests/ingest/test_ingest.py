@@ -9,7 +9,6 @@ import importlib.util
 import json
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,7 +18,7 @@ import boto3
 import pytest
 
 from infra.lambda_events import LocalLambdaContext
-from tests.support.aws_stack import REGION, moto_stack_resources
+from tests.support.aws_stack import REGION
 from tests.support.service_support import api_event, invoke
 from whosaid.errors import InvalidInputError
 from whosaid.ingest.documents import MAX_OBJECT_BYTES, article_from_object
@@ -184,9 +183,8 @@ def _failed_ids(response: dict[str, Any]) -> set[str]:
 
 
 @pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
-    with moto_stack_resources(monkeypatch) as created:
-        yield IngestStack(dict(created.environment))
+def stack(aws_env: dict[str, str]) -> IngestStack:
+    return IngestStack(aws_env)
 
 
 # --- formats ------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import boto3
 import pytest
 
 from tests.support.service_support import ApiResult, FakeExtractor, api_event, invoke, load_event, table_items
+from tests.support.store_limits import SMALL_CHUNK_SPEAKERS, SMALL_TRANSACTION_MAX_ITEMS
 from whosaid.errors import InvalidInputError, LLMTimeoutError
 from whosaid.models import Article
 from whosaid.service import ArticleService
@@ -360,23 +361,29 @@ def test_a_concurrent_writer_of_the_same_entry_is_retried_not_lost(
 
 # --- articles too large for one transaction ---------------------------------------------------------------------------
 
-MANY_CLAIMS = " ".join(f"Ann Lee said thing {i}." for i in range(150))
-MANY_SPEAKERS = " ".join(f"Speaker Number{i} said thing {i}." for i in range(120))  # two chunks of entries
+# Against the store's limits made small (tests/support/store_limits.py), as 150 claims and 120 speakers do against
+# the real ones: more claims than one transaction holds, and more entries than one chunk (two transactions).
+MANY_CLAIM_COUNT = 3 * SMALL_TRANSACTION_MAX_ITEMS
+MANY_SPEAKER_COUNT = SMALL_CHUNK_SPEAKERS + 2  # two chunks of entries
+MANY_CLAIMS = " ".join(f"Ann Lee said thing {i}." for i in range(MANY_CLAIM_COUNT))
+MANY_SPEAKERS = " ".join(f"Speaker Number{i} said thing {i}." for i in range(MANY_SPEAKER_COUNT))
 
 
-@pytest.mark.parametrize("text", [MANY_CLAIMS, MANY_SPEAKERS], ids=["150-claims", "120-speakers"])
+@pytest.mark.usefixtures("small_transactions")
+@pytest.mark.parametrize("text", [MANY_CLAIMS, MANY_SPEAKERS], ids=["many-claims", "many-speakers"])
 def test_large_articles_are_counted_and_uncounted_whole(
     article_service: ArticleService, aws_env: dict[str, str], text: str
 ) -> None:
     posted = _post(text)
     entries = _all(limit="100")
-    claims, speakers = (150, 1) if text == MANY_CLAIMS else (120, 120)
+    claims, speakers = (MANY_CLAIM_COUNT, 1) if text == MANY_CLAIMS else (MANY_SPEAKER_COUNT, MANY_SPEAKER_COUNT)
     assert sum(e["claim_count"] for e in entries) == len(posted["claims"]) == claims
     assert len(entries) == speakers and all(e["article_count"] == 1 for e in entries)
     assert invoke(api_event("DELETE", f"/articles/{posted['article']['article_id']}")).status == 204
     assert _all() == [] and table_items(aws_env) == []
 
 
+@pytest.mark.usefixtures("small_transactions")
 @pytest.mark.parametrize("then", ["repost", "delete"])
 def test_an_interrupted_completion_is_finished_by_the_next_post_and_undone_exactly_by_delete(
     article_service: ArticleService, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, then: str
@@ -397,12 +404,14 @@ def test_an_interrupted_completion_is_finished_by_the_next_post_and_undone_exact
     posted = invoke(api_event("POST", "/articles", body={"text": MANY_SPEAKERS}))
     monkeypatch.setattr(dynamodb, "transact_write_items", real_transact)
     assert posted.status == 201, posted.raw  # the article is complete: that stands
-    assert chunks == [100, 22] and len(_all(limit="100")) == 99
+    # The first chunk's entries and the article action, then the rest of the entries and the article action.
+    assert chunks == [SMALL_CHUNK_SPEAKERS + 1, MANY_SPEAKER_COUNT - SMALL_CHUNK_SPEAKERS + 1]
+    assert len(_all(limit="100")) == SMALL_CHUNK_SPEAKERS
     if then == "repost":
         assert invoke(api_event("POST", "/articles", body={"text": MANY_SPEAKERS})).status == 200
-        assert len(_all(limit="100")) == 120
+        assert len(_all(limit="100")) == MANY_SPEAKER_COUNT
         assert invoke(api_event("POST", "/articles", body={"text": MANY_SPEAKERS})).status == 200
-        assert sum(e["claim_count"] for e in _all(limit="100")) == 120  # finished once, not again
+        assert sum(e["claim_count"] for e in _all(limit="100")) == MANY_SPEAKER_COUNT  # finished once, not again
     assert invoke(api_event("DELETE", f"/articles/{posted.body['article']['article_id']}")).status == 204
     assert table_items(aws_env) == []  # exactly what was counted is uncounted: nothing negative is left behind
 

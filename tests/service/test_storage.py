@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from tests.support.service_support import bucket_keys, table_items
+from tests.support.store_limits import SMALL_TRANSACTION_MAX_ITEMS
 from whosaid.config import get_settings
 from whosaid.errors import InvalidInputError, StorageError
 from whosaid.models import Article, Claim, ExtractionResult, Speaker, Usage
@@ -24,6 +25,13 @@ from whosaid.storage import (
     speaker_key,
 )
 from whosaid.storage.keys import body_key, utc_timestamp
+
+# Against the store's transaction limits made small (tests/support/store_limits.py, the `small_transactions`
+# fixture): STAGED_CLAIMS are more than one transaction holds, as 150 are against the real limit of 100, so they are
+# batch-written before the flip; PAGED_CLAIMS fill two pages of CLAIM_PAGE and part of a third, as 250 did pages of 100.
+STAGED_CLAIMS = 3 * SMALL_TRANSACTION_MAX_ITEMS
+PAGED_CLAIMS = 5 * SMALL_TRANSACTION_MAX_ITEMS
+CLAIM_PAGE = 2 * SMALL_TRANSACTION_MAX_ITEMS
 
 
 @pytest.fixture
@@ -165,19 +173,24 @@ def test_complete_flips_status_and_stores_claims_atomically(store: ArticleStore)
     assert len(store.all_claims(article_id)) == 3
 
 
+@pytest.mark.usefixtures("small_transactions")
 def test_more_claims_than_one_transaction_are_batch_written_then_flipped(store: ArticleStore) -> None:
     text = "x" * 300
     article_id, lease = _pending_with_lease(store, text)
     record = store.get_article(article_id)
     assert record is not None
-    store.complete(record, _claims(text, "Ann Lee", 250), now=utc_timestamp(), lease_id=lease)
-    assert len(store.all_claims(article_id)) == 250
-    first = store.list_claims(article_id, limit=100, next_token=None)
-    second = store.list_claims(article_id, limit=100, next_token=first.next_token)
-    third = store.list_claims(article_id, limit=100, next_token=second.next_token)
-    assert [len(first.items), len(second.items), len(third.items)] == [100, 100, 50]
+    store.complete(record, _claims(text, "Ann Lee", PAGED_CLAIMS), now=utc_timestamp(), lease_id=lease)
+    assert len(store.all_claims(article_id)) == PAGED_CLAIMS
+    first = store.list_claims(article_id, limit=CLAIM_PAGE, next_token=None)
+    second = store.list_claims(article_id, limit=CLAIM_PAGE, next_token=first.next_token)
+    third = store.list_claims(article_id, limit=CLAIM_PAGE, next_token=second.next_token)
+    assert [len(first.items), len(second.items), len(third.items)] == [
+        CLAIM_PAGE,
+        CLAIM_PAGE,
+        PAGED_CLAIMS - 2 * CLAIM_PAGE,
+    ]
     assert third.next_token is None
-    assert [c.index for c in first.items + second.items + third.items] == list(range(250))
+    assert [c.index for c in first.items + second.items + third.items] == list(range(PAGED_CLAIMS))
     assert store.delete_article(article_id)
     assert table_items({"WHOSAID_TABLE_NAME": store.table_name}) == []
 
@@ -317,6 +330,7 @@ def _complete_hooked(
     return seen
 
 
+@pytest.mark.usefixtures("small_transactions")
 def test_speaker_index_hides_batch_written_claims_until_the_article_completes(
     store: ArticleStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -326,18 +340,19 @@ def test_speaker_index_hides_batch_written_claims_until_the_article_completes(
     assert record is not None
 
     def speaker_page() -> list[Any]:
-        assert len(store.all_claims(article_id)) == 150  # the claims are in the table, staged
-        return store.speaker_claims("Ann Lee", limit=100, next_token=None).items
+        assert len(store.all_claims(article_id)) == STAGED_CLAIMS  # the claims are in the table, staged
+        return store.speaker_claims("Ann Lee", limit=CLAIM_PAGE, next_token=None).items
 
     seen = _complete_hooked(store, monkeypatch, article_id, speaker_page)
-    store.complete(record, _claims(text, "Ann Lee", 150), now=utc_timestamp(), lease_id=lease)
+    store.complete(record, _claims(text, "Ann Lee", STAGED_CLAIMS), now=utc_timestamp(), lease_id=lease)
     assert seen["result"] == []  # mid-completion: nothing
-    first = store.speaker_claims("Ann Lee", limit=100, next_token=None)
-    second = store.speaker_claims("ann  LEE", limit=100, next_token=first.next_token)
-    assert (len(first.items), len(second.items), second.next_token) == (100, 50, None)
-    assert [c.index for c in first.items + second.items] == list(range(150))
+    first = store.speaker_claims("Ann Lee", limit=CLAIM_PAGE, next_token=None)
+    second = store.speaker_claims("ann  LEE", limit=CLAIM_PAGE, next_token=first.next_token)
+    assert (len(first.items), len(second.items), second.next_token) == (CLAIM_PAGE, STAGED_CLAIMS - CLAIM_PAGE, None)
+    assert [c.index for c in first.items + second.items] == list(range(STAGED_CLAIMS))
 
 
+@pytest.mark.usefixtures("small_transactions")
 def test_claims_of_a_worker_that_died_mid_completion_stay_hidden(
     store: ArticleStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -356,8 +371,8 @@ def test_claims_of_a_worker_that_died_mid_completion_stay_hidden(
 
     _complete_hooked(store, monkeypatch, article_id, crash)
     with pytest.raises(_Crash):
-        store.complete(record, _claims(text, "Ann Lee", 150), now=utc_timestamp(), lease_id=lease)
-    assert len(store.all_claims(article_id)) == 150  # left behind in the table...
+        store.complete(record, _claims(text, "Ann Lee", STAGED_CLAIMS), now=utc_timestamp(), lease_id=lease)
+    assert len(store.all_claims(article_id)) == STAGED_CLAIMS  # left behind in the table...
     page = store.speaker_claims("Ann Lee", limit=5, next_token=None)
     assert [c.article_id for c in page.items] == [done_id, done_id] and page.next_token is None  # ...never listed
 
@@ -398,7 +413,8 @@ def test_a_page_is_filled_past_hidden_claims_and_truncated_queries(
 # --- leases: a worker that lost its article writes nothing that stays ---------------------------------------------
 
 
-@pytest.mark.parametrize("count", [3, 150])
+@pytest.mark.usefixtures("small_transactions")
+@pytest.mark.parametrize("count", [3, STAGED_CLAIMS])
 def test_completion_under_a_lost_lease_leaves_nothing(store: ArticleStore, count: int) -> None:
     text = "z" * 300
     article_id, stale = _pending_with_lease(store, text)
@@ -415,6 +431,7 @@ def test_completion_under_a_lost_lease_leaves_nothing(store: ArticleStore, count
     assert pending is not None and pending.status == "pending"
 
 
+@pytest.mark.usefixtures("small_transactions")
 def test_article_deleted_during_a_batch_completion_leaves_no_orphan_claims(
     store: ArticleStore, monkeypatch: pytest.MonkeyPatch, aws_env: dict[str, str]
 ) -> None:
@@ -430,10 +447,11 @@ def test_article_deleted_during_a_batch_completion_leaves_no_orphan_claims(
 
     _complete_hooked(store, monkeypatch, article_id, deleted_meanwhile)
     with pytest.raises(ArticleStateConflict):
-        store.complete(record, _claims(text, "Ann Lee", 150), now=utc_timestamp(), lease_id=lease)
+        store.complete(record, _claims(text, "Ann Lee", STAGED_CLAIMS), now=utc_timestamp(), lease_id=lease)
     assert table_items(aws_env) == []
 
 
+@pytest.mark.usefixtures("small_transactions")
 def test_ambiguous_completion_is_not_undone(store: ArticleStore, monkeypatch: pytest.MonkeyPatch) -> None:
     # The flip commits, the answer is lost and the retry finds the condition false: it was this lease's own write.
     text = "v" * 300
@@ -448,12 +466,12 @@ def test_ambiguous_completion_is_not_undone(store: ArticleStore, monkeypatch: py
         return real_update(**kwargs)
 
     monkeypatch.setattr(store._dynamodb, "update_item", update_item)
-    store.complete(record, _claims(text, "Ann Lee", 150), now=utc_timestamp(), lease_id=lease)
+    store.complete(record, _claims(text, "Ann Lee", STAGED_CLAIMS), now=utc_timestamp(), lease_id=lease)
     done = store.get_article(article_id)
-    assert done is not None and done.status == "complete" and len(store.all_claims(article_id)) == 150
+    assert done is not None and done.status == "complete" and len(store.all_claims(article_id)) == STAGED_CLAIMS
     # A failure reported afterwards (the service marks the article failed) loses to the completion.
     assert not store.fail(article_id, ArticleError(code="x", message="y"), now="t", lease_id=lease)
-    assert len(store.all_claims(article_id)) == 150
+    assert len(store.all_claims(article_id)) == STAGED_CLAIMS
 
 
 def test_failure_records_the_usage_of_the_attempt(store: ArticleStore) -> None:
@@ -481,6 +499,7 @@ def test_pending_article_under_a_live_lease_cannot_be_deleted(store: ArticleStor
     assert not store.delete_article(article_id)
 
 
+@pytest.mark.usefixtures("small_transactions")
 @pytest.mark.parametrize("failing", ["delete_item", "batch_write_item", "delete_object"])
 def test_a_delete_that_fails_half_way_never_shows_half_an_article_and_is_finished_by_the_next(
     store: ArticleStore, monkeypatch: pytest.MonkeyPatch, aws_env: dict[str, str], failing: str
@@ -489,7 +508,7 @@ def test_a_delete_that_fails_half_way_never_shows_half_an_article_and_is_finishe
     article_id, lease = _pending_with_lease(store, text)
     record = store.get_article(article_id)
     assert record is not None
-    store.complete(record, _claims(text, "Ann Lee", 150), now=utc_timestamp(), lease_id=lease)
+    store.complete(record, _claims(text, "Ann Lee", STAGED_CLAIMS), now=utc_timestamp(), lease_id=lease)
     client = store.s3 if failing == "delete_object" else store._dynamodb
     real = getattr(client, failing)
 
@@ -505,7 +524,7 @@ def test_a_delete_that_fails_half_way_never_shows_half_an_article_and_is_finishe
     if article is None:  # gone, and so are its claims for every reader
         assert listed == []
     else:  # untouched: whole
-        assert article.status == "complete" and len(store.all_claims(article_id)) == 150 and len(listed) == 10
+        assert article.status == "complete" and len(store.all_claims(article_id)) == STAGED_CLAIMS and len(listed) == 10
     assert store.delete_article(article_id)
     assert table_items(aws_env) == [] and bucket_keys(aws_env) == []
 

@@ -1,6 +1,7 @@
 """Print template.yaml as CloudFormation will deploy it, for given parameter values (run with aws-sam-cli's Python).
 
     .venv-sam/bin/python tests/support/sam_translate.py template.yaml AuthMode=IAM OpenAIApiKeyParameter=/whosaid/key
+    .venv-sam/bin/python tests/support/sam_translate.py template.yaml --serve   # JSON lines of parameters in and out
 
 Applies what CloudFormation applies at deploy time, in its order: AWS::LanguageExtensions (which resolves the
 template's Fn::If over parameters) and then the SAM transform. Local code paths are replaced by placeholder S3 URIs,
@@ -38,5 +39,11 @@ def translate(template_path: str, parameters: dict[str, str]) -> dict[str, Any]:
 
 if __name__ == "__main__":
     path, *assignments = sys.argv[1:]
-    values = dict(assignment.split("=", 1) for assignment in assignments)
-    json.dump(translate(path, values), sys.stdout, indent=1, default=str)
+    if assignments == ["--serve"]:
+        # One translation per input line (a JSON object of parameter values), one JSON line out for each, until the
+        # input ends: importing samcli is most of a run's time, and the tests need a translation per parameter set.
+        for line in sys.stdin:
+            print(json.dumps(translate(path, json.loads(line)), default=str), flush=True)
+    else:
+        values = dict(assignment.split("=", 1) for assignment in assignments)
+        json.dump(translate(path, values), sys.stdout, indent=1, default=str)
