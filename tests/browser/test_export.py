@@ -10,20 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_viewer import HOSTILE, _expected_marks, _seed_text, _wait
+from tests.browser.test_viewer import HOSTILE, MARKS_JS, _expected_marks, _seed_text, _wait
 from whosaid.cli import main
-
-# The viewer test's DOM walk, on the export's container.
-_MARKS_JS = """
-const marks = {};
-for (const node of document.querySelectorAll('#whosaid-article .wsv-text [data-claim]')) {
-  const kind = node.classList.contains('wsv-claim') ? 'content'
-    : node.classList.contains('wsv-cue') ? 'cue' : 'mention';
-  const key = node.dataset.claim + '/' + kind + '/' + (node.dataset.segment || '0');
-  marks[key] = (marks[key] || '') + node.textContent;
-}
-return marks;
-"""
 
 
 def _export(tmp_path: Path, text: str, output_format: str) -> Path:
@@ -49,7 +37,7 @@ def test_the_html_export_renders_offline_with_every_claim_highlighted(
     _wait(browser, lambda b: b.find_elements("css selector", "#whosaid-article .wsv-text"), "the article's text")
 
     indexed = [{**claim, "index": index} for index, claim in enumerate(claims)]
-    assert browser.execute_script(_MARKS_JS) == _expected_marks(text, indexed)
+    assert browser.execute_script(MARKS_JS, "#whosaid-article") == _expected_marks(text, indexed)
     assert browser.execute_script("return document.querySelector('#whosaid-article .wsv-text').textContent") == text
     assert len(browser.find_elements("css selector", "#whosaid-article .wsv-speakers li")) == len(
         {(claim["speaker"]["name"], claim["speaker"]["type"]) for claim in claims}

@@ -84,10 +84,11 @@ def _open_article(browser: Any, base: str, article_id: str, query: str = "") -> 
 
 
 # The DOM's view of the highlights: per claim, per content segment, the text of its elements (a segment crossed by
-# another claim's is cut in two elements), and the same for cues and speaker mentions.
-_MARKS_JS = """
+# another claim's is cut in two elements), and the same for cues and speaker mentions. The script's argument is the
+# viewer's container (the page's #article unless given: the HTML export's is #whosaid-article).
+MARKS_JS = """
 const marks = {};
-for (const node of document.querySelectorAll('#article .wsv-text [data-claim]')) {
+for (const node of document.querySelectorAll((arguments[0] || '#article') + ' .wsv-text [data-claim]')) {
   const kind = node.classList.contains('wsv-claim') ? 'content'
     : node.classList.contains('wsv-cue') ? 'cue' : 'mention';
   const key = node.dataset.claim + '/' + kind + '/' + (node.dataset.segment || '0');
@@ -124,7 +125,7 @@ def test_the_seed_articles_page_highlights_every_claim_at_its_offsets(browser: A
     rendered = time.perf_counter() - started
 
     # Every claim, each piece of an interrupted quote, its cue and its speaker mention: text[start:end] exactly.
-    assert browser.execute_script(_MARKS_JS) == _expected_marks(text, claims)
+    assert browser.execute_script(MARKS_JS) == _expected_marks(text, claims)
     # One tab stop per claim, and the text around the highlights is the article's, unchanged.
     tab_stops = browser.find_elements("css selector", '#article .wsv-claim[tabindex="0"]')
     assert [int(node.get_attribute("data-claim")) for node in tab_stops] == [claim["index"] for claim in claims]
@@ -214,7 +215,7 @@ def test_render_article_from_plain_data_shows_an_interrupted_quote_as_one_claim(
         text,
         [marsh, reyes],
     )
-    assert browser.execute_script(_MARKS_JS) == _expected_marks(text, [{**marsh, "index": 0}, {**reyes, "index": 1}])
+    assert browser.execute_script(MARKS_JS) == _expected_marks(text, [{**marsh, "index": 0}, {**reyes, "index": 1}])
     assert browser.execute_script("return document.querySelector('#article .wsv-text').textContent") == text
     pieces = browser.find_elements("css selector", '.wsv-claim[data-claim="0"]')
     assert [piece.get_attribute("tabindex") for piece in pieces] == ["0"] + ["-1"] * (len(pieces) - 1)
@@ -323,7 +324,7 @@ def test_the_paste_form_submits_and_opens_the_highlighted_article(browser: Any, 
     stored = body["article"]["text"]
     assert stored.replace("\r\n", "\n") == text
     claims = _claims(viewer_api.url, article_id)
-    assert browser.execute_script(_MARKS_JS) == _expected_marks(stored, claims)
+    assert browser.execute_script(MARKS_JS) == _expected_marks(stored, claims)
     assert browser.find_element("css selector", ".wsv-title").text == "Pasted: flood barrier"
 
 
@@ -341,7 +342,7 @@ def test_markup_in_the_article_is_shown_as_text(browser: Any, viewer_api: Viewer
     assert "<script>alert(1)</script>" in text_box.text and "<b>safe</b>" in text_box.text
     assert browser.find_element("css selector", ".wsv-title").text == "<i>Hostile</i> <script>alert(3)</script>"
     # Offsets after the emoji still land on the claims' text (code points, not UTF-16 units).
-    assert browser.execute_script(_MARKS_JS) == _expected_marks(HOSTILE, claims)
+    assert browser.execute_script(MARKS_JS) == _expected_marks(HOSTILE, claims)
     engineer = next(claim for claim in claims if claim["speaker"]["name"] == "Maria Lopez")
     ActionChains(browser).move_to_element(
         browser.find_element("css selector", f'.wsv-claim[data-claim="{engineer["index"]}"]')
@@ -420,7 +421,7 @@ def test_a_pending_article_shows_its_status_and_updates_when_complete(browser: A
         if _api(viewer_api.url, f"/articles/{article_id}")[1]["article"]["status"] != "pending":
             break
     _wait(browser, lambda b: b.find_elements("css selector", "#article .wsv-claim"), "the page to poll to complete")
-    assert browser.execute_script(_MARKS_JS) == _expected_marks(text, _claims(viewer_api.url, article_id))
+    assert browser.execute_script(MARKS_JS) == _expected_marks(text, _claims(viewer_api.url, article_id))
 
 
 def _heading(browser: Any) -> str | None:
