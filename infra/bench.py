@@ -277,8 +277,9 @@ def bench_llm(repeat: int) -> list[Row]:
 
 def load_texts(path: Path, limit: int | None = None) -> tuple[list[str], str]:
     """Each line's `text`; with `limit`, that many spread evenly over the file (the same ones every run)."""
-    with path.open(encoding="utf-8") as lines:
-        texts = [json.loads(line)["text"] for line in lines if line.strip()]
+    from whosaid.jsonl import json_lines
+
+    texts = [line.parsed(f"{path} line {line.number}")["text"] for line in json_lines(path)]
     if limit is None or limit >= len(texts):
         return texts, "whole set"
     return [texts[i * len(texts) // limit] for i in range(limit)], f"{limit} of {len(texts)}, evenly spaced"
