@@ -46,7 +46,6 @@ CLAIM_COLUMNS = (
     "extractor",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
 def _cell(value: str | None) -> str:
