@@ -76,10 +76,39 @@ function showKeyStatus() {
   keyStatus.hidden = !storedKey();
 }
 
+// How this deployment wants its credential, from the security scheme of its own OpenAPI document (public like this
+// page): the API key in x-api-key (AuthMode=API_KEY), a Cognito ID token as the whole Authorization header (JWT), or
+// a SigV4 signature (IAM), which a web page cannot make. Read once, and only when a credential is needed.
+const API_KEY_SCHEME = { header: "x-api-key", name: "API key", signed: false };
+let credentialScheme = null;
+
+async function credential() {
+  if (credentialScheme) return credentialScheme;
+  let scheme = API_KEY_SCHEME;
+  try {
+    const response = await fetch(API_BASE + "/openapi.json", { headers: { accept: "application/json" } });
+    const document_ = await response.json();
+    const schemes = Object.values((document_.components && document_.components.securitySchemes) || {});
+    const found = schemes.find((s) => s && s.type === "apiKey" && s.in === "header" && typeof s.name === "string");
+    if (found) {
+      const authType = found["x-amazon-apigateway-authtype"];
+      scheme = {
+        header: found.name,
+        name: authType === "cognito_user_pools" ? "ID token" : "API key",
+        signed: authType === "awsSigv4",
+      };
+    }
+  } catch {
+    // no document: the API key header, the template's default AuthMode
+  }
+  credentialScheme = scheme;
+  return scheme;
+}
+
 async function api(path, { method = "GET", body } = {}) {
   const headers = { accept: "application/json" };
   const key = storedKey();
-  if (key) headers["x-api-key"] = key;
+  if (key) headers[(await credential()).header] = key;
   if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(API_BASE + path, {
     method,
@@ -98,6 +127,8 @@ async function api(path, { method = "GET", body } = {}) {
   if ((response.status === 401 || response.status === 403) && error.code !== "MISSING_AUTHENTICATION_TOKEN") {
     throw new AuthNeeded(error.message || response.statusText);
   }
+  // Under IAM an unsigned request gets the unknown route's answer: whether it is one, the document's scheme says.
+  if (response.status === 403 && (await credential()).signed) throw new AuthNeeded(error.message || response.statusText);
   if (!response.ok) throw new ApiError(response.status, error.code || "http_" + response.status, error.message || response.statusText);
   return { status: response.status, data };
 }
@@ -169,7 +200,19 @@ function show(...nodes) {
 
 // --- the key --------------------------------------------------------------------------------------------------
 
-function keyView(message) {
+async function keyView(message) {
+  const scheme = await credential();
+  if (scheme.signed) {
+    show(
+      h("h1", {}, "Signed requests only"),
+      notice(
+        "error",
+        "This deployment (AuthMode=IAM) accepts only requests signed with AWS Signature Version 4, which a web page " +
+          "cannot make. Use the API with an AWS SDK or awscurl, or deploy with AuthMode=API_KEY for the viewer.",
+      ),
+    );
+    return;
+  }
   const input = h("input", {
     type: "password",
     id: "api-key",
@@ -181,9 +224,9 @@ function keyView(message) {
   const form = h(
     "form",
     {},
-    h("label", { for: "api-key" }, "API key"),
+    h("label", { for: "api-key" }, scheme.name),
     input,
-    h("button", { type: "submit", class: "app-primary" }, "Save key"),
+    h("button", { type: "submit", class: "app-primary" }, `Save ${scheme.name}`),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -198,16 +241,16 @@ function keyView(message) {
   });
   const hadKey = Boolean(storedKey());
   show(
-    h("h1", {}, "An API key is needed"),
+    h("h1", {}, `An ${scheme.name} is needed`),
     h(
       "section",
       { class: "app-key", "aria-labelledby": "key-heading" },
-      h("h2", { id: "key-heading" }, hadKey ? "The saved key was refused" : "Enter the API key"),
+      h("h2", { id: "key-heading" }, hadKey ? `The saved ${scheme.name} was refused` : `Enter the ${scheme.name}`),
       h(
         "p",
         {},
-        `The API answered: ${message || "Forbidden"}. The key is sent as the x-api-key header and kept in this `,
-        "browser's local storage until you choose Forget key.",
+        `The API answered: ${message || "Forbidden"}. The ${scheme.name} is sent as the ${scheme.header} header and `,
+        "kept in this browser's local storage until you choose Forget key.",
       ),
       form,
     ),
