@@ -67,9 +67,13 @@ def _seed_text() -> str:
 
 
 def _wait(browser: Any, condition: Callable[[Any], Any], what: str) -> Any:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, WAIT_SECONDS).until(condition, message=f"timed out waiting for {what}")
+    # The page replaces its view as answers arrive: an element found by one poll may be gone by the time it is read,
+    # which is a reason to poll again, not a failure.
+    wait = WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,))
+    return wait.until(condition, message=f"timed out waiting for {what}")
 
 
 def _open(browser: Any, url: str) -> None:

@@ -80,10 +80,14 @@ function showKeyStatus() {
 // page): the API key in x-api-key (AuthMode=API_KEY), a Cognito ID token as the whole Authorization header (JWT), or
 // a SigV4 signature (IAM), which a web page cannot make. Read once, and only when a credential is needed.
 const API_KEY_SCHEME = { header: "x-api-key", name: "API key", signed: false };
-let credentialScheme = null;
+let credentialScheme = null; // one promise: requests that need it at once share one read of the document
 
-async function credential() {
-  if (credentialScheme) return credentialScheme;
+function credential() {
+  credentialScheme = credentialScheme || readCredentialScheme();
+  return credentialScheme;
+}
+
+async function readCredentialScheme() {
   let scheme = API_KEY_SCHEME;
   try {
     const response = await fetch(API_BASE + "/openapi.json", { headers: { accept: "application/json" } });
@@ -101,7 +105,6 @@ async function credential() {
   } catch {
     // no document: the API key header, the template's default AuthMode
   }
-  credentialScheme = scheme;
   return scheme;
 }
 
