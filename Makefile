@@ -39,9 +39,13 @@ typecheck: install
 # (tests/support/aws_stack.py). --dist worksteal: an idle worker takes queued tests from a busy one, so the few long
 # tests (sam build, sam validate, the local stack) do not end up queued behind each other on one worker. About
 # 2 minutes on 2 cores, warm (README "Development"); a cold run adds the layers' first `sam build`.
+# Bytecode (and pytest's assertion-rewritten test modules) cached in .pycache/, outside the source tree: without it,
+# where PYTHONDONTWRITEBYTECODE is set, every worker rewrote every test module's asserts on every run (about 4 s),
+# and __pycache__ under shared/ would change sam build's cache key.
 PYTEST_WORKERS ?= auto
 test: install sam-cli lint typecheck
-	SAM_CLI=$(abspath $(SAM)) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist worksteal
+	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(abspath .pycache) SAM_CLI=$(abspath $(SAM)) \
+	  $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 run: install
 	$(PY) -m infra.local
@@ -65,4 +69,4 @@ bench: install
 	  $(if $(BUILD_DIR),--build-dir $(BUILD_DIR))
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache infra/node_modules
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache .pycache infra/node_modules
