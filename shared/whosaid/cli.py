@@ -207,29 +207,32 @@ def _extract_batch(args: argparse.Namespace) -> int:
         # The header even when no article yields a claim: the columns are known.
         csv_rows = exports.ClaimCsvWriter(out, leading=("id",)) if output_format == "csv" else None
         for line in _progress(numbered, len(numbered), "extract"):
-            record: dict[str, Any]
             doc_id: Any = f"line-{line.number}"
+            result: ExtractionResult | None = None
+            error: dict[str, str]
             try:
                 obj = line.parsed(f"line {line.number}")
                 own_id = _batch_id(obj)
                 doc_id = doc_id if own_id is None else own_id
                 result = extractor.extract(_batch_article(obj))
-                record = {"id": doc_id, **result.model_dump(mode="json")}
             except WhosaidError as exc:
-                failures += 1
-                record = {"id": doc_id, "error": {"code": exc.code, "message": exc.message}}
+                error = {"code": exc.code, "message": exc.message}
             except Exception as exc:
+                error = {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+            if result is None:
                 failures += 1
-                record = {"id": doc_id, "error": {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}}
-            if csv_rows is None:
-                _write_json_line(out, record)
-            elif "error" in record:  # a CSV row is a claim: a failed article is told on stderr, by its id
-                print(f"error: {doc_id}: {record['error']['code']}: {record['error']['message']}", file=sys.stderr)
+                if csv_rows is None:
+                    _write_json_line(out, {"id": doc_id, "error": error})
+                else:  # a CSV row is a claim: a failed article is told on stderr, by its id
+                    print(f"error: {doc_id}: {error['code']}: {error['message']}", file=sys.stderr)
+            elif csv_rows is None:
+                _write_json_line(out, {"id": doc_id, **result.model_dump(mode="json")})
             else:
                 csv_rows.write(((str(doc_id),), index, claim) for index, claim in enumerate(result.claims))
             out.flush()
     if failures:
-        print(f"error: {failures} of {len(numbered)} articles failed (see their 'error' lines)", file=sys.stderr)
+        where = "see their 'error' lines" if csv_rows is None else "each reported above"
+        print(f"error: {failures} of {len(numbered)} articles failed ({where})", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
